@@ -1,0 +1,59 @@
+"""Uploaded images: re-encoded by Pillow (which drops metadata such as GPS), bounded in size,
+and resized to a few widths for ``srcset``."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+RENDITION_WIDTHS = (480, 960, 1600)
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass(frozen=True)
+class Rendition:
+    width: int
+    height: int
+    name: str
+
+
+def process_upload(data: bytes, stem: str) -> list[Rendition]:
+    """Check, strip and resize an uploaded image; returns the stored renditions, widest last."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("The image is larger than 15 MB."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ALLOWED_FORMATS:
+                raise ValidationError(_("Upload a JPEG, PNG, WebP or GIF image."))
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("This file is not an image we can read.")) from exc
+    image = ImageOps.exif_transpose(image)
+    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    widths = [w for w in RENDITION_WIDTHS if w < image.width] + [min(image.width, 2400)]
+    renditions = []
+    for width in sorted(set(widths)):
+        height = max(1, round(image.height * width / image.width))
+        resized = image if width == image.width else image.resize((width, height),
+                                                                   Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        # A fresh encode carries no EXIF, XMP or GPS data from the original.
+        resized.save(buffer, "WEBP", quality=80, method=4)
+        name = default_storage.save(f"images/{stem}-{digest}-{width}.webp",
+                                    ContentFile(buffer.getvalue()))
+        renditions.append(Rendition(width, height, name))
+    return renditions

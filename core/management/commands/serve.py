@@ -1,0 +1,82 @@
+"""``undersigned serve``: granian (WSGI) for the site and the task worker beside it.
+
+Both run as child processes; SIGTERM or SIGINT stops both cleanly (the worker finishes the task
+in hand, granian drains its connections), and if either dies the other is stopped too so a
+supervisor such as systemd restarts the pair.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+def default_workers() -> int:
+    return max(2, os.cpu_count() or 1)
+
+
+class Command(BaseCommand):
+    help = "Serve the site with granian and run the background task worker."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=settings.CONFIG.workers or None,
+                            help="app processes (default: one per core, at least 2)")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the task worker (run it elsewhere)")
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        workers = options["workers"] or default_workers()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "undersigned.settings"}
+        server_cmd = [
+            sys.executable, "-m", "granian", "--interface", "wsgi",
+            "--host", options["host"], "--port", str(options["port"]),
+            "--workers", str(workers), "--blocking-threads", "1",
+            "--backlog", "2048", "--no-ws", "--log-level", "warning",
+            "undersigned.wsgi:application",
+        ]
+        worker_cmd = [sys.executable, "-m", "undersigned.cli", "db_worker",
+                      "--queue-name", "*", "--interval", "0.2", "--no-reload"]
+        children = [subprocess.Popen(server_cmd, env=env)]
+        if not options["no_worker"]:
+            children.append(subprocess.Popen(worker_cmd, env=env))
+        self.stdout.write(f"undersigned serving on http://{options['host']}:{options['port']}/ "
+                          f"with {workers} app processes", self.style.SUCCESS)
+        self.stdout.flush()
+
+        stopping = False
+
+        def stop(signum: int, _frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.2)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(1)

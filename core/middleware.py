@@ -1,0 +1,45 @@
+"""Plumbing around every request: refuse malformed input early, and keep public pages private."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from core.views import bad_request_response
+
+MAX_PATH_LENGTH = 2000
+
+
+class RequestLimitsMiddleware:
+    """Clear 4xx for input Django would otherwise choke on later (DESIGN.md invariant 8)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if len(path) > MAX_PATH_LENGTH or "\x00" in path or "\ufffd" in path:
+            return bad_request_response(request)
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > MAX_PATH_LENGTH:
+            return bad_request_response(request)
+        try:
+            query.encode("ascii")
+        except UnicodeEncodeError:
+            return HttpResponseBadRequest()
+        return self.get_response(request)
+
+
+class PublicHeadersMiddleware:
+    """Headers for every response; public pages never set cookies for anonymous visitors."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        )
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response

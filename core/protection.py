@@ -1,0 +1,132 @@
+"""Anti-abuse shared by every public form (sign-on and comments): one implementation for both.
+
+Nothing here puts per-visitor state into a page: form tokens change with a time window, not
+with the visitor, so a statement page stays the same bytes for everyone and can be cached whole.
+IP addresses are never stored; only a keyed hash whose key changes every day (DESIGN.md, 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+
+HONEYPOT_FIELD = "fax"
+TOKEN_FIELD = "form_token"
+TOKEN_WINDOW_SECONDS = 300
+MIN_FILL_SECONDS = 3
+MAX_TOKEN_AGE_SECONDS = 60 * 60 * 24
+
+
+def client_ip(request: HttpRequest) -> str:
+    if settings.UNDERSIGNED.get("TRUST_X_FORWARDED_FOR"):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _daily_key(day: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"ip-hash:{day}".encode(),
+                    hashlib.sha256).digest()
+
+
+def ip_hash(request: HttpRequest) -> str:
+    """HMAC of the visitor's address under today's key: linkable within a day, then not."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    digest = hmac.new(_daily_key(day), client_ip(request).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` events per ``seconds`` for one key in one scope."""
+
+    scope: str
+    count: int
+    seconds: int
+
+
+def hit(limit: Limit, key: str) -> bool:
+    """Count one event; False when the limit is already used up (the event is then refused)."""
+    window = int(time.time() // limit.seconds)
+    cache_key = "rl:" + hashlib.sha256(f"{limit.scope}:{key}:{window}".encode()).hexdigest()[:40]
+    if cache.add(cache_key, 1, timeout=limit.seconds + 5):
+        return True
+    try:
+        used = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=limit.seconds + 5)
+        return True
+    return used <= limit.count
+
+
+def within_limits(checks: list[tuple[Limit, str]]) -> bool:
+    """Count the event against every limit (so a burst is counted everywhere) and say if all hold."""
+    results = [hit(limit, key) for limit, key in checks]
+    return all(results)
+
+
+# --- cross-site and form tokens ---------------------------------------------------------------
+
+def is_same_origin(request: HttpRequest) -> bool:
+    """Refuse cross-site form posts without a per-visitor CSRF cookie.
+
+    Browsers send Sec-Fetch-Site (and Origin) with every POST; a client that sends neither is
+    not a browser a third-party page could drive, so it is let through to the other checks.
+    """
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    allowed = {urlsplit(settings.BASE_URL).netloc, request.get_host()}
+    return urlsplit(origin).netloc in allowed
+
+
+def form_token(purpose: str, object_id: int | str) -> str:
+    """A token for a public form that is the same for every visitor within a time window."""
+    window_start = int(time.time() // TOKEN_WINDOW_SECONDS) * TOKEN_WINDOW_SECONDS
+    payload = f"{purpose}:{object_id}:{window_start}"
+    mac = signing.Signer(salt="undersigned.form-token").signature(payload)
+    return f"{window_start}.{mac}"
+
+
+class FormTokenError(Exception):
+    pass
+
+
+def check_form_token(token: str, purpose: str, object_id: int | str) -> None:
+    """Raise FormTokenError when the token is forged, too fresh (a bot's burst) or too old."""
+    try:
+        start_text, mac = (token or "").split(".", 1)
+        window_start = int(start_text)
+    except ValueError as exc:
+        raise FormTokenError("malformed") from exc
+    expected = signing.Signer(salt="undersigned.form-token").signature(
+        f"{purpose}:{object_id}:{window_start}"
+    )
+    if not hmac.compare_digest(expected, mac):
+        raise FormTokenError("forged")
+    age = time.time() - window_start
+    if age > MAX_TOKEN_AGE_SECONDS:
+        raise FormTokenError("expired")
+    if age < MIN_FILL_SECONDS:
+        raise FormTokenError("too-fast")
+
+
+def honeypot_filled(data: dict) -> bool:
+    return bool((data.get(HONEYPOT_FIELD) or "").strip())

@@ -1,0 +1,70 @@
+"""Site-wide views: error pages, health check, and uploaded media."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
+from django.template import loader
+from django.views.decorators.http import require_safe
+
+MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".png": "image/png", ".gif": "image/gif"}
+
+
+def _render_error(request: HttpRequest, template: str, response_class: type) -> HttpResponse:
+    try:
+        body = loader.render_to_string(template, {"request": request}, request)
+    except Exception:  # an error page must never fail in turn
+        body = "<!doctype html><title>Error</title><h1>Error</h1>"
+    return response_class(body)
+
+
+def bad_request_response(request: HttpRequest) -> HttpResponse:
+    return _render_error(request, "errors/400.html", HttpResponseBadRequest)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return bad_request_response(request)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render_error(request, "errors/403.html", HttpResponseForbidden)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render_error(request, "errors/404.html", HttpResponseNotFound)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _render_error(request, "errors/500.html", HttpResponseServerError)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> FileResponse:
+    """Uploaded images, under content-hashed names, so they can be cached for a year.
+    nginx serves /media/ itself in the shipped deployment; this covers a bare `serve`."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / path).resolve()
+    if root not in target.parents or not target.is_file():
+        raise Http404
+    content_type = MEDIA_TYPES.get(target.suffix.lower())
+    if content_type is None:
+        raise Http404
+    response = FileResponse(target.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,150 @@
+"""The editors' workspace: statements, translations, images, organisations, categories."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from statements import actions
+from statements.forms import StatementImageForm
+from statements.models import (
+    Category,
+    Organisation,
+    Revision,
+    Statement,
+    StatementImage,
+    StatementIssuer,
+    Translation,
+)
+
+
+class IssuerInline(admin.TabularInline):
+    model = StatementIssuer
+    extra = 1
+    autocomplete_fields = ["organisation"]
+    ordering = ["position"]
+
+
+class TranslationInline(admin.StackedInline):
+    model = Translation
+    extra = 0
+
+
+class ImageInline(admin.StackedInline):
+    model = StatementImage
+    form = StatementImageForm
+    extra = 0
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, image: StatementImage) -> str:
+        resolved = image.resolved() if image.pk else None
+        if not resolved:
+            return "—"
+        return format_html('<img src="{}" alt="{}" width="240">', resolved.src, image.alt)
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    extra = 0
+    fields = ["language", "number", "title", "created_at", "created_by"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "language", "category", "published_at", "view_link"]
+    list_filter = ["status", "category", "language"]
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [IssuerInline, TranslationInline, ImageInline, RevisionInline]
+    actions = ["publish", "close", "archive"]
+    readonly_fields = ["view_link"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "language", "summary", "body", "view_link"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "category"]}),
+        (_("Featured image"), {"fields": ["featured_image"]}),
+        (_("Signing"), {"fields": ["signing_deadline", "signature_goal",
+                                   "signature_moderation"]}),
+        (_("Comments"), {"fields": ["comment_moderation"]}),
+    ]
+
+    @admin.display(description=_("page"))
+    def view_link(self, statement: Statement) -> str:
+        if not statement.pk:
+            return "—"
+        label = _("View") if statement.is_public else _("Preview")
+        return format_html('<a href="{}">{}</a>', statement.get_absolute_url(), label)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN201
+        if db_field.name == "featured_image":
+            object_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = StatementImage.objects.filter(statement_id=object_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Statement | None = None) -> list:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("statements.publish"):
+            fields.append("status")
+        return fields
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # noqa: ANN001
+        super().save_related(request, form, formsets, change)
+        actions.do_save_statement(form.instance, request.user, created=not change)
+
+    def _change_status(self, request: HttpRequest, queryset: QuerySet, action) -> None:  # noqa: ANN001
+        if not request.user.has_perm("statements.publish"):
+            self.message_user(request, _("You may not change the status of statements."),
+                              messages.ERROR)
+            return
+        for statement in queryset:
+            action(statement, request.user)
+        self.message_user(request, _("%(count)d statement(s) updated.") % {
+            "count": queryset.count()})
+
+    @admin.action(description=_("Publish the selected statements"))
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_status(request, queryset, actions.do_publish)
+
+    @admin.action(description=_("Close signing on the selected statements"))
+    def close(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_status(request, queryset, actions.do_close)
+
+    @admin.action(description=_("Archive the selected statements"))
+    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_status(request, queryset, actions.do_archive)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "website"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ["statement", "language", "number", "created_at", "created_by"]
+    list_filter = ["language"]
+    readonly_fields = [f.name for f in Revision._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

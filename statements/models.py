@@ -1,0 +1,273 @@
+"""Statements, their language versions and revisions, the organisations that issue and sign
+them, categories and images."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from core.rendering import ResolvedImage, render_statement, text_direction
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:organisation", args=[self.slug])
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:category", args=[self.slug])
+
+
+class StatementQuerySet(models.QuerySet):
+    def public(self) -> StatementQuerySet:
+        """Statements whose page anyone may read: published, closed or archived."""
+        return self.filter(status__in=Statement.PUBLIC_STATUSES)
+
+    def listed(self) -> StatementQuerySet:
+        """What the home page lists: published and closed statements, newest first."""
+        return self.filter(status__in=(Statement.Status.PUBLISHED, Statement.Status.CLOSED)
+                           ).order_by("-published_at", "-id")
+
+    def published(self) -> StatementQuerySet:
+        return self.filter(status=Statement.Status.PUBLISHED)
+
+
+class Statement(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed (signing closed, page stays)")
+        ARCHIVED = "archived", _("Archived")
+
+    class SignatureModeration(models.TextChoices):
+        NONE = "none", _("None: every confirmed signature is shown")
+        ORGANISATIONS = "organisations", _("Organisations held for review")
+        ALL = "all", _("All signatures held for review")
+
+    class CommentModeration(models.TextChoices):
+        NONE = "none", _("None: comments appear at once")
+        FIRST = "first", _("First comment from an address held")
+        ALL = "all", _("All comments held")
+        CLOSED = "closed", _("Comments closed")
+
+    PUBLIC_STATUSES = (Status.PUBLISHED, Status.CLOSED, Status.ARCHIVED)
+
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
+    language = models.CharField(_("canonical language"), max_length=12,
+                                default=settings.LANGUAGE_CODE,
+                                help_text=_("Language code of the original text, e.g. en, es, ar."))
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="statements", verbose_name=_("category"))
+    issuers = models.ManyToManyField(Organisation, through="StatementIssuer",
+                                     related_name="issued_statements", blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("publication date"), null=True, blank=True,
+                                        db_index=True)
+    signing_deadline = models.DateTimeField(_("signing deadline"), null=True, blank=True)
+    signature_goal = models.PositiveIntegerField(_("signature goal"), null=True, blank=True)
+    featured_image = models.ForeignKey("StatementImage", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+",
+                                       verbose_name=_("featured image"))
+    signature_moderation = models.CharField(
+        _("signature moderation"), max_length=16, choices=SignatureModeration.choices,
+        default=SignatureModeration.ORGANISATIONS)
+    comment_moderation = models.CharField(
+        _("comment moderation"), max_length=16, choices=CommentModeration.choices,
+        default=CommentModeration.FIRST)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        permissions = [("publish", _("Can publish, close and archive statements"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_html = self.render_body(self.body, self.language)
+        if self.status != self.Status.DRAFT and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def render_body(self, text: str, language: str) -> str:
+        with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+            return render_statement(text, self.resolve_image if self.pk else None)
+
+    def resolve_image(self, src: str) -> ResolvedImage | None:
+        image = self.images.filter(source_name=src.rsplit("/", 1)[-1]).first()
+        return image.resolved() if image else None
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:detail", args=[self.slug])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in self.PUBLIC_STATUSES
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+    @property
+    def is_open_for_signing(self) -> bool:
+        if self.status != self.Status.PUBLISHED:
+            return False
+        return self.signing_deadline is None or timezone.now() < self.signing_deadline
+
+    def ordered_issuers(self) -> list[Organisation]:
+        return [link.organisation for link in
+                self.issuer_links.select_related("organisation").order_by("position", "id")]
+
+
+class StatementIssuer(models.Model):
+    """An issuing organisation of a statement, in the order the coalition wants them named."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE,
+                                  related_name="issuer_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="issuer_links",
+                                     verbose_name=_("organisation"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["statement", "organisation"],
+                                               name="unique_issuer_per_statement")]
+        verbose_name = _("issuing organisation")
+        verbose_name_plural = _("issued by")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class Translation(models.Model):
+    """The statement in another language; all versions share one signatory list."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official translation")
+        COMMUNITY = "community", _("Community translation")
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE,
+                                  related_name="translations")
+    language = models.CharField(_("language"), max_length=12)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [models.UniqueConstraint(fields=["statement", "language"],
+                                               name="unique_translation_language")]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_html = self.statement.render_body(self.body, self.language)
+        super().save(*args, **kwargs)
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+
+class Revision(models.Model):
+    """A published state of one language version's text, kept for good."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="revisions")
+    language = models.CharField(max_length=12)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["statement", "language", "-number"]
+        constraints = [models.UniqueConstraint(fields=["statement", "language", "number"],
+                                               name="unique_revision_number")]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.statement} [{self.language}] #{self.number}"
+
+
+class StatementImage(models.Model):
+    """A photo for a statement, re-encoded and resized on upload; referenced from the body by
+    its file name: ``![alt](name.jpg "Caption. Credit: Name")``."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="images")
+    source_name = models.CharField(_("file name in the text"), max_length=200)
+    alt = models.CharField(_("alternative text"), max_length=300,
+                           help_text=_("What the image shows, for people who cannot see it."))
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+    renditions = models.JSONField(default=list, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["statement", "source_name"],
+                                               name="unique_image_name_per_statement")]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.source_name
+
+    def resolved(self) -> ResolvedImage | None:
+        if not self.renditions:
+            return None
+        base = settings.MEDIA_URL
+        widest = self.renditions[-1]
+        srcset = ", ".join(f"{base}{r['name']} {r['width']}w" for r in self.renditions)
+        return ResolvedImage(src=f"{base}{widest['name']}", srcset=srcset,
+                             width=self.width, height=self.height, credit=self.credit)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from statements import views
+
+app_name = "statements"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("s/<str:slug>/", views.detail, name="detail"),
+    path("s/<str:slug>/<str:language>/", views.detail_version, name="detail-version"),
+    path("category/<str:slug>/", views.category, name="category"),
+    path("organisation/<str:slug>/", views.organisation, name="organisation"),
+]

@@ -1,0 +1,129 @@
+"""Public pages of statements. Every anonymous visitor gets the same bytes for the same URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language, override
+from django.views.decorators.http import require_safe
+
+from comments.public import comment_section
+from signatures.public import signatory_section
+from statements.models import Category, Organisation, Statement, Translation
+
+UI_LANGUAGES = dict(settings.LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language version of a statement as the page shows it."""
+
+    language: str
+    title: str
+    summary: str
+    body_html: str
+    direction: str
+    kind: str  # "canonical", "official" or "community"
+    url: str
+
+
+def can_preview(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_authenticated and user.is_staff and user.has_perm("statements.view_statement")
+
+
+def version_url(statement: Statement, language: str, ui_language: str) -> str:
+    """Switching to a language the interface speaks switches the interface too."""
+    if language in UI_LANGUAGES:
+        with override(language):
+            return reverse("statements:detail", args=[statement.slug])
+    return reverse("statements:detail-version", args=[statement.slug, language])
+
+
+def statement_versions(statement: Statement, ui_language: str) -> list[Version]:
+    versions = [Version(statement.language, statement.title, statement.summary,
+                        statement.body_html, statement.direction, "canonical",
+                        version_url(statement, statement.language, ui_language))]
+    translation: Translation
+    for translation in statement.translations.all():
+        versions.append(Version(translation.language, translation.title, translation.summary,
+                                translation.body_html, translation.direction, translation.kind,
+                                version_url(statement, translation.language, ui_language)))
+    return versions
+
+
+def _statement_for(request: HttpRequest, slug: str) -> Statement:
+    statement = get_object_or_404(
+        Statement.objects.select_related("category", "featured_image"), slug=slug)
+    if not statement.is_public and not can_preview(request):
+        raise Http404
+    return statement
+
+
+def _render_statement(request: HttpRequest, statement: Statement, language: str | None
+                      ) -> HttpResponse:
+    ui_language = get_language()
+    versions = statement_versions(statement, ui_language)
+    by_language = {v.language: v for v in versions}
+    if language is not None:
+        if language not in by_language:
+            raise Http404
+        shown = by_language[language]
+    else:
+        shown = by_language.get(ui_language, versions[0])
+    context = {
+        "statement": statement,
+        "version": shown,
+        "versions": versions,
+        "issuers": statement.ordered_issuers(),
+        "featured": statement.featured_image.resolved() if statement.featured_image else None,
+        "featured_image": statement.featured_image,
+        "preview": not statement.is_public,
+        "signatories": signatory_section(statement, request),
+        "discussion": comment_section(statement, request),
+    }
+    response = render(request, "statements/detail.html", context)
+    if not statement.is_public:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_statement(request, _statement_for(request, slug), None)
+
+
+@require_safe
+def detail_version(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+    return _render_statement(request, _statement_for(request, slug), language)
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    statements = (Statement.objects.listed().select_related("category")
+                  .prefetch_related("issuer_links__organisation"))
+    return render(request, "statements/home.html", {"statements": statements,
+                                                    "categories": Category.objects.all()})
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    statements = category.statements.listed().prefetch_related("issuer_links__organisation")
+    return render(request, "statements/category.html",
+                  {"category": category, "statements": statements})
+
+
+@require_safe
+def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    issued = organisation.issued_statements.public().order_by("-published_at")
+    signed = (Statement.objects.public()
+              .filter(signatures__organisation=organisation, signatures__status="visible")
+              .distinct().order_by("-published_at"))
+    return render(request, "statements/organisation.html",
+                  {"organisation": organisation, "issued": issued, "signed": signed})

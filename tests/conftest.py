@@ -1,0 +1,109 @@
+"""Shared fixtures: an isolated data directory, a real SMTP server, the task worker, and
+builders for statements."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from statements.models import Category, Organisation, Statement, StatementIssuer
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path) -> Iterator[None]:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{tmp_path.name}"}}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Mailbox:
+    """What the real SMTP server in the tests received."""
+
+    messages: list[Message] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
+        message = message_from_bytes(envelope.original_content or envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+    @staticmethod
+    def text(message: Message) -> str:
+        if message.is_multipart():
+            for part in message.walk():
+                if part.get_content_type() == "text/plain":
+                    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Django sends to it over SMTP."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=0)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield box
+    controller.stop()
+
+
+def run_tasks() -> None:
+    """Run the durable task queue to empty, as the worker beside the server would."""
+    call_command("db_worker", "--batch", "--queue-name", "*", "--no-reload", verbosity=0)
+
+
+@pytest.fixture
+def tasks():
+    return run_tasks
+
+
+def make_statement(slug: str = "water-is-life", *, status: str = Statement.Status.PUBLISHED,
+                   title: str = "Water is life", body: str = "We stand together.",
+                   language: str = "en", issuers: tuple[str, ...] = ("River Keepers",),
+                   category: str | None = "Opinion", **fields) -> Statement:
+    statement = Statement.objects.create(
+        slug=slug, title=title, body=body, language=language, status=status,
+        published_at=timezone.now() if status != Statement.Status.DRAFT else None,
+        category=Category.objects.get_or_create(slug=category.lower(), defaults={"name": category})[0]
+        if category else None, **fields)
+    for position, name in enumerate(issuers):
+        organisation, _ = Organisation.objects.get_or_create(
+            slug=name.lower().replace(" ", "-"), defaults={"name": name})
+        StatementIssuer.objects.create(statement=statement, organisation=organisation,
+                                       position=position)
+    return statement
+
+
+@pytest.fixture
+def statement(db) -> Statement:
+    return make_statement()
+
+
+@pytest.fixture
+def anon() -> Client:
+    return Client()

@@ -1,0 +1,85 @@
+"""Every setting an operator can change, read from the environment in one place.
+
+All variables are prefixed ``UNDERSIGNED_``; the defaults give a working single-server site with
+SQLite in the data directory. ``settings.py`` only consumes the values computed here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "UNDERSIGNED_"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(PREFIX + name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    return value.lower() in TRUE_WORDS if value else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value else default
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The secret key kept in the data directory, generated on first start (mode 0600)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.encode())
+    finally:
+        os.close(fd)
+    return key
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    email_url: str
+    base_url: str
+    secret_key: str
+    debug: bool
+    cache_url: str
+    default_from_email: str
+    require_2fa: bool
+    unconfirmed_expiry_days: int
+    ip_hash_retention_days: int
+    email_retention_days_after_archive: int
+    workers: int
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def load() -> Config:
+    data_dir = Path(env("DATA_DIR", "./data")).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_key = env("SECRET_KEY") or read_or_create_secret(data_dir / "secret_key")
+    return Config(
+        data_dir=data_dir,
+        database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'undersigned.sqlite3'}",
+        email_url=env("EMAIL_URL", "console:"),
+        base_url=env("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        secret_key=secret_key,
+        debug=env_bool("DEBUG"),
+        cache_url=env("CACHE_URL"),
+        default_from_email=env("FROM_EMAIL", "undersigned <noreply@localhost>"),
+        require_2fa=env_bool("REQUIRE_2FA"),
+        unconfirmed_expiry_days=env_int("UNCONFIRMED_EXPIRY_DAYS", 7),
+        ip_hash_retention_days=env_int("IP_HASH_RETENTION_DAYS", 30),
+        email_retention_days_after_archive=env_int("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE", 90),
+        workers=env_int("WORKERS", 0),
+    )

@@ -1,0 +1,26 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from core import views as core_views
+from statements import views as statement_views
+
+urlpatterns = [
+    path("", statement_views.home, name="home-negotiated"),
+    path("admin/", admin.site.urls),
+    re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+urlpatterns += i18n_patterns(
+    path("", include("statements.urls")),
+    path("", include("signatures.urls")),
+    path("", include("comments.urls")),
+    path("", include("core.urls")),
+    prefix_default_language=True,
+)
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.forbidden"
+
