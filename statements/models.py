@@ -108,6 +108,27 @@ class Statement(models.Model):
     comment_moderation = models.CharField(
         _("comment moderation"), max_length=16, choices=CommentModeration.choices,
         default=CommentModeration.FIRST)
+    # Signing settings.
+    show_signature_comments = models.BooleanField(
+        _("show signers' comments"), default=True,
+        help_text=_("Show the short 'why I sign' comments on the list once moderated."))
+    confirmation_email_text = models.TextField(
+        _("confirmation email text"), blank=True,
+        help_text=_("Added to the email that asks a signer to confirm."))
+    rejection_message = models.TextField(
+        _("message to rejected signers"), blank=True,
+        help_text=_("Sent when a signature is rejected; never says why. Empty: no mail."))
+    proof_of_work = models.BooleanField(
+        _("proof-of-work challenge"), default=False,
+        help_text=_("Switch on during an attack: signing and commenting then need a short "
+                    "computation in the visitor's browser."))
+    # Discussion settings.
+    comment_reply_depth = models.PositiveSmallIntegerField(_("reply depth"), default=5)
+    comments_locked_until = models.DateTimeField(_("comments locked until"), null=True,
+                                                 blank=True)
+    comments_lock_mode = models.CharField(
+        _("lockdown"), max_length=8, blank=True,
+        choices=[("hold", _("Hold every new comment")), ("close", _("Close comments"))])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
