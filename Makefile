@@ -54,8 +54,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Benchmarks of docs/benchmarks.md; QUICK=1 for short development runs.
 bench: setup
-	$(VENV)/bin/python bench/run.py
+	$(VENV)/bin/python bench/run.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) node_modules

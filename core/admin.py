@@ -1,7 +1,57 @@
+"""The audit log in the admin, and the mirror that copies every admin change into it.
+
+Django's admin writes a LogEntry for each add, change and delete (bulk deletes included, through
+``LogEntry.objects.log_actions`` and ``bulk_create``). Mirroring those here, centrally, means an
+app's ModelAdmin cannot forget to audit: every change made through the admin is in the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from core.models import AuditEntry
+
+ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
+
+
+def mirror_log_entry(entry: LogEntry) -> AuditEntry:
+    user = entry.user
+    content_type = entry.content_type
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=user.get_username() if user else "system",
+        action=ADMIN_ACTIONS.get(entry.action_flag, "admin.other"),
+        target_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        target_id=str(entry.object_id or "")[:64],
+        target_repr=(entry.object_repr or "")[:200],
+        detail={"change": entry.get_change_message()} if entry.change_message else {},
+    )
+
+
+def _on_log_entry_saved(sender: type, instance: LogEntry, created: bool, **_: Any) -> None:
+    if created:
+        mirror_log_entry(instance)
+
+
+post_save.connect(_on_log_entry_saved, sender=LogEntry, dispatch_uid="core.audit.mirror")
+
+# A bulk action (e.g. "delete selected") logs through bulk_create, which sends no post_save.
+_original_log_actions = LogEntryManager.log_actions
+if not getattr(_original_log_actions, "_audited", False):
+    def _log_actions(self: LogEntryManager, *args: Any, **kwargs: Any) -> Any:
+        result = _original_log_actions(self, *args, **kwargs)
+        if isinstance(result, list) and len(result) > 1:
+            for entry in result:
+                mirror_log_entry(entry)
+        return result
+
+    _log_actions._audited = True  # type: ignore[attr-defined]
+    LogEntryManager.log_actions = _log_actions  # type: ignore[method-assign]
 
 
 @admin.register(AuditEntry)
@@ -22,3 +72,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}

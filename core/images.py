@@ -28,8 +28,8 @@ class Rendition:
     name: str
 
 
-def process_upload(data: bytes, stem: str) -> list[Rendition]:
-    """Check, strip and resize an uploaded image; returns the stored renditions, widest last."""
+def open_checked(data: bytes) -> Image.Image:
+    """Open an upload after checking its size and format; writes nothing."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The image is larger than 15 MB."))
     try:
@@ -41,6 +41,17 @@ def process_upload(data: bytes, stem: str) -> list[Rendition]:
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("This file is not an image we can read.")) from exc
+    return image
+
+
+def check_image(data: bytes) -> None:
+    """Raise ValidationError unless ``data`` is an image ``process_upload`` accepts."""
+    open_checked(data).close()
+
+
+def process_upload(data: bytes, stem: str) -> list[Rendition]:
+    """Check, strip and resize an uploaded image; returns the stored renditions, widest last."""
+    image = open_checked(data)
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     digest = hashlib.sha256(data).hexdigest()[:12]

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from core.views import bad_request_response
@@ -39,7 +40,14 @@ class PublicHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault(
             "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), "
+            "browsing-topics=(), display-capture=(), serial=(), bluetooth=()",
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # XFrameOptionsMiddleware sits innermost; responses that never reach it (an early 400
+        # from RequestLimitsMiddleware) get the header here. A view that opts out on purpose
+        # (xframe_options_exempt, e.g. a future embed) keeps its choice.
+        if "X-Frame-Options" not in response and not getattr(response, "xframe_options_exempt",
+                                                                 False):
+            response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
         return response

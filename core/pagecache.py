@@ -3,27 +3,359 @@
 Every change a visitor could see (a signature becomes visible or is withdrawn, a comment is
 approved, a statement is edited) calls ``statement_changed``; cached pages of that statement
 are then served fresh on the next request.
+
+How it works
+------------
+* A *generation* is a random token kept in the shared Django cache (files in the data directory,
+  or Redis). ``statement_changed`` replaces the statement's token and the site's (home, category
+  and organisation pages show titles and counts). Random tokens instead of counters because the
+  file cache's ``incr`` is a read-modify-write that two processes can interleave and lose.
+* A cached page is the final response (after every middleware) of an anonymous GET, stored with
+  the generations it depends on, read *before* it was rendered: a change committed during the
+  render therefore always makes the entry stale, never freezes old content under a new token.
+* Two layers: a small per-process memory (a hit costs a dict lookup, no Django, no I/O) that
+  re-reads the shared generations at most every ``GENERATION_CHECK_SECONDS``; behind it the shared
+  cache, so one render serves every process (and every server, with Redis).
+* Visibility: ``GENERATION_CHECK_SECONDS`` (1 s) here, plus nginx's micro-cache (``s-maxage=1``),
+  plus the time to render: well inside the 5 seconds the product promises.
+* ``undersigned.wsgi`` answers hits before Django's handler is even entered;
+  ``core.pagecache_middleware`` (first in MIDDLEWARE) answers hits for other entry points and
+  stores misses.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.cache import cache
+from django.db import transaction
 
 GENERATION_KEY = "pagecache:generation:{statement_id}"
 SITE_GENERATION_KEY = "pagecache:generation:site"
+# Bumped by changes that can show on every page (an organisation or category renamed).
+GLOBAL_GENERATION_KEY = "pagecache:generation:global"
+PAGE_KEY_PREFIX = "pagecache:page:"
+
+# How stale a process's view of the shared generations may be (the 5-second rule's budget).
+GENERATION_CHECK_SECONDS = 1.0
+# Pages also change with time alone (a signing deadline passes, the form token's window moves):
+# nothing is served older than this even when no generation changed.
+PAGE_TTL_SECONDS = 60
+# Per-process memory bound for the local layer (raw + gzip bytes of every entry).
+LOCAL_MAX_BYTES = 24 * 1024 * 1024
+# What browsers and nginx may do with a public page: nginx keeps it one second (its micro-cache),
+# browsers revalidate every time (a cheap 304 thanks to the ETag).
+PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=1"
+# Cookies that never change what a public page looks like. Any other cookie (the session of an
+# editor, a commenter's "remember me") means the page may be personal: no cache at all.
+HARMLESS_COOKIES = frozenset({"csrftoken"})
+# Never looked up: served by whitenoise/nginx, or private by nature.
+SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/healthz")
+# Public URL shapes (statements/urls.py under i18n_patterns). Only used to know which generation
+# a page depends on *before* rendering it; what may be stored is decided by the resolved view.
+STATEMENT_PATH = re.compile(r"^/(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?/)?s/([^/]+)/")
+GZIP_MIN_BYTES = 512
+# Headers the cache computes itself for each answer.
+_OWN_HEADERS = frozenset({"content-length", "content-encoding", "etag", "cache-control", "vary",
+                          "set-cookie", "x-page-cache"})
+
+
+# --- generations ------------------------------------------------------------------------------
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _bump(keys: Iterable[str]) -> None:
+    cache.set_many({key: _new_token() for key in keys}, timeout=None)
+    _local_generations.clear()
 
 
 def statement_changed(statement_id: int) -> None:
-    """Bump the statement's generation (and the site's: lists show counts and titles)."""
-    for key in (GENERATION_KEY.format(statement_id=statement_id), SITE_GENERATION_KEY):
-        if not cache.add(key, 1, timeout=None):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.add(key, 1, timeout=None)
+    """Mark a statement's pages (and the site's lists) stale, once the transaction commits.
+
+    Bumping before the commit would let a render read the old rows under the new generation
+    and keep them cached; ``on_commit`` runs at once outside a transaction.
+    """
+    keys = (SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
+    transaction.on_commit(lambda: _bump(keys))
 
 
-def generation(statement_id: int | None = None) -> int:
+def everything_changed() -> None:
+    """Mark every cached page stale (an organisation or category renamed, a template deployed)."""
+    transaction.on_commit(lambda: _bump((GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)))
+
+
+def generation(statement_id: int | None = None) -> str:
     key = (GENERATION_KEY.format(statement_id=statement_id) if statement_id is not None
            else SITE_GENERATION_KEY)
-    return int(cache.get(key) or 0)
+    return str(cache.get(key) or "")
+
+
+# Per-process copy of shared generations: key -> (value, monotonic time it was read).
+_local_generations: dict[str, tuple[str, float]] = {}
+
+
+def _current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
+    now = time.monotonic()
+    stale = [k for k in keys if fresh or k not in _local_generations
+             or now - _local_generations[k][1] > GENERATION_CHECK_SECONDS]
+    if stale:
+        found = cache.get_many(stale)
+        for key in stale:
+            _local_generations[key] = (str(found.get(key) or ""), now)
+    return tuple(_local_generations[k][0] for k in keys)
+
+
+def dependencies_for_path(path: str) -> tuple[str, ...] | None:
+    """The generation keys a public page depends on, or None when it has no statement id yet.
+
+    Statement pages depend on their statement; everything else on the site generation."""
+    match = STATEMENT_PATH.match(path)
+    if match is None:
+        return (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
+    return None
+
+
+def dependencies_for_statement(statement_id: int | None) -> tuple[str, ...]:
+    if statement_id is None:  # a 404 for now: publishing any statement bumps the site
+        return (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
+    return (GLOBAL_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
+
+
+def statement_slug(path: str) -> str | None:
+    match = STATEMENT_PATH.match(path)
+    return match.group(1) if match else None
+
+
+# --- requests -----------------------------------------------------------------------------
+
+def _cookie_names(header: str) -> set[str]:
+    return {part.split("=", 1)[0].strip() for part in header.split(";") if part.strip()}
+
+
+def request_is_cacheable(environ: dict[str, Any]) -> bool:
+    """An anonymous GET/HEAD of a page that could be public; editors and forms never are."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return False
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(SKIP_PREFIXES) or "HTTP_AUTHORIZATION" in environ:
+        return False
+    cookie = environ.get("HTTP_COOKIE")
+    return not cookie or _cookie_names(cookie) <= HARMLESS_COOKIES
+
+
+def cache_key(environ: dict[str, Any], vary_value: str = "") -> str:
+    """One key per scheme, host, path and query (and Accept-Language for negotiated pages)."""
+    raw = "\n".join((
+        environ.get("HTTP_X_FORWARDED_PROTO", "") or environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST", "") or environ.get("SERVER_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        vary_value,
+    ))
+    return PAGE_KEY_PREFIX + hashlib.blake2b(raw.encode("utf-8", "surrogateescape"),
+                                             digest_size=20).hexdigest()
+
+
+def accepts_gzip(environ: dict[str, Any]) -> bool:
+    return "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+
+
+def _accept_language(environ: dict[str, Any]) -> str:
+    return environ.get("HTTP_ACCEPT_LANGUAGE", "").replace(" ", "").lower()[:200]
+
+
+# --- entries ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """A public page as every anonymous visitor receives it."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    dependencies: tuple[str, ...]
+    generations: tuple[str, ...]
+    stored_at: float  # wall clock: shared by every process
+    vary_language: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
+    def answer(self, environ: dict[str, Any]) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        """Status, reason, headers and body for this request (encoding and validators)."""
+        use_gzip = self.gzipped is not None and accepts_gzip(environ)
+        etag = f'"{self.etag}-gz"' if use_gzip else f'"{self.etag}"'
+        vary = "Accept-Encoding, Accept-Language" if self.vary_language else "Accept-Encoding"
+        headers = [*self.headers, ("Cache-Control", PUBLIC_CACHE_CONTROL), ("Vary", vary),
+                   ("ETag", etag)]
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and self.status == 200 and etag in if_none_match:
+            return 304, "Not Modified", headers, b""
+        body = self.gzipped if use_gzip else self.body
+        if use_gzip:
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        return self.status, self.reason, headers, body
+
+
+def make_entry(status: int, reason: str, headers: Iterable[tuple[str, str]], body: bytes,
+               dependencies: tuple[str, ...], generations: tuple[str, ...],
+               vary_language: bool) -> Entry:
+    kept = tuple((k, v) for k, v in headers if k.lower() not in _OWN_HEADERS)
+    # mtime=0: the same page compresses to the same bytes in every process.
+    gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    return Entry(status=status, reason=reason, headers=kept, body=body, gzipped=gzipped,
+                 etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+                 dependencies=dependencies, generations=generations, stored_at=time.time(),
+                 vary_language=vary_language)
+
+
+class _LocalPages:
+    """Least-recently-used pages of this process, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if entry.size > self.max_bytes // 4:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            self.entries[key] = entry
+            self.bytes += entry.size
+            while self.bytes > self.max_bytes and self.entries:
+                _key, evicted = self.entries.popitem(last=False)
+                self.bytes -= evicted.size
+
+    def discard(self, key: str) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
+
+
+_local_pages = _LocalPages(LOCAL_MAX_BYTES)
+# Negotiated pages (e.g. "/" by Accept-Language) are found through a marker at the plain key.
+_VARY_MARKER = "vary:accept-language"
+
+
+def _fresh(entry: Entry) -> bool:
+    if time.time() - entry.stored_at > PAGE_TTL_SECONDS:
+        return False
+    return _current_generations(entry.dependencies) == entry.generations
+
+
+def lookup(environ: dict[str, Any]) -> Entry | None:
+    """The cached page for this request if it is still current, else None."""
+    if not request_is_cacheable(environ):
+        return None
+    key = cache_key(environ)
+    entry = _find(key)
+    if entry == _VARY_MARKER:
+        key = cache_key(environ, _accept_language(environ))
+        entry = _find(key)
+    return entry if isinstance(entry, Entry) else None
+
+
+def _find(key: str) -> Entry | str | None:
+    entry = _local_pages.get(key)
+    if entry is not None:
+        if _fresh(entry):
+            return entry
+        _local_pages.discard(key)
+    shared = cache.get(key)
+    if isinstance(shared, Entry) and _fresh(shared):
+        _local_pages.put(key, shared)
+        return shared
+    if shared == _VARY_MARKER:
+        return shared
+    return None
+
+
+def store(environ: dict[str, Any], entry: Entry) -> None:
+    if entry.vary_language:
+        cache.set(cache_key(environ), _VARY_MARKER, timeout=PAGE_TTL_SECONDS)
+        key = cache_key(environ, _accept_language(environ))
+    else:
+        key = cache_key(environ)
+    cache.set(key, entry, timeout=PAGE_TTL_SECONDS)
+    _local_pages.put(key, entry)
+
+
+def clear_local() -> None:
+    """Forget this process's copies (tests; the shared cache stays the truth)."""
+    _local_pages.clear()
+    _local_generations.clear()
+
+
+def read_generations(dependencies: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared generations now, bypassing the per-process copy (read before a render)."""
+    return _current_generations(dependencies, fresh=True)
+
+
+# --- invalidation from the statements models ---------------------------------------------------
+
+def _statement_saved(sender: type, instance: Any, **kwargs: Any) -> None:
+    statement_id = instance.pk if sender.__name__ == "Statement" else getattr(
+        instance, "statement_id", None)
+    if statement_id is not None:
+        statement_changed(statement_id)
+
+
+def _everything_saved(sender: type, instance: Any, **kwargs: Any) -> None:
+    everything_changed()
+
+
+def connect_model_signals() -> None:
+    """Statement edits (admin, import, actions) invalidate without each caller remembering to.
+
+    Signatures and comments are not connected: most of their saves (an unconfirmed sign-on,
+    a held comment) change nothing visible, so their actions call ``statement_changed``."""
+    from django.db.models.signals import post_delete, post_save
+
+    from statements import models as statement_models
+
+    for name in ("Statement", "Translation", "StatementIssuer", "StatementImage"):
+        model = getattr(statement_models, name, None)
+        if model is not None:
+            for signal in (post_save, post_delete):
+                signal.connect(_statement_saved, sender=model, dispatch_uid=f"pagecache-{name}")
+    for name in ("Organisation", "Category"):
+        model = getattr(statement_models, name, None)
+        if model is not None:
+            for signal in (post_save, post_delete):
+                signal.connect(_everything_saved, sender=model, dispatch_uid=f"pagecache-{name}")

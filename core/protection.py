@@ -97,9 +97,15 @@ def is_same_origin(request: HttpRequest) -> bool:
     return urlsplit(origin).netloc in allowed
 
 
-def form_token(purpose: str, object_id: int | str) -> str:
-    """A token for a public form that is the same for every visitor within a time window."""
-    window_start = int(time.time() // TOKEN_WINDOW_SECONDS) * TOKEN_WINDOW_SECONDS
+def form_token(purpose: str, object_id: int | str, *, now: float | None = None) -> str:
+    """A token for a public form that is the same for every visitor within a time window.
+
+    The minimum fill time is measured from the start of the window the page was rendered in
+    (the page is the same for everyone, so it cannot know when this visitor opened it): it
+    stops a script that fetches the page and posts at once, and no person fills a form in
+    MIN_FILL_SECONDS."""
+    now = time.time() if now is None else now
+    window_start = int(now // TOKEN_WINDOW_SECONDS) * TOKEN_WINDOW_SECONDS
     payload = f"{purpose}:{object_id}:{window_start}"
     mac = signing.Signer(salt="undersigned.form-token").signature(payload)
     return f"{window_start}.{mac}"
@@ -112,14 +118,17 @@ class FormTokenError(Exception):
 def check_form_token(token: str, purpose: str, object_id: int | str) -> None:
     """Raise FormTokenError when the token is forged, too fresh (a bot's burst) or too old."""
     try:
-        start_text, mac = (token or "").split(".", 1)
+        if not isinstance(token, str) or len(token) > 200:
+            raise ValueError("token")
+        start_text, mac = token.split(".", 1)
         window_start = int(start_text)
     except ValueError as exc:
         raise FormTokenError("malformed") from exc
     expected = signing.Signer(salt="undersigned.form-token").signature(
         f"{purpose}:{object_id}:{window_start}"
     )
-    if not hmac.compare_digest(expected, mac):
+    # Bytes: compare_digest refuses non-ASCII str, which a forged token may well contain.
+    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "surrogatepass")):
         raise FormTokenError("forged")
     age = time.time() - window_start
     if age > MAX_TOKEN_AGE_SECONDS:

@@ -38,7 +38,7 @@ class ResolvedImage:
 ImageResolver = Callable[[str], ResolvedImage | None]
 
 
-def _split_caption(title: str) -> tuple[str, str]:
+def split_caption(title: str) -> tuple[str, str]:
     """'Marchers at dawn. Credit: El Buho' -> ('Marchers at dawn.', 'El Buho')."""
     match = CREDIT_MARK.search(title)
     if not match:
@@ -115,7 +115,7 @@ def _mark_language(opening: Token, inline: Token) -> None:
 def _figure_token(image: Token, resolve_image: ImageResolver | None) -> Token:
     src = str(image.attrGet("src") or "")
     alt = image.content or "".join(c.content for c in image.children or [])
-    caption, credit = _split_caption(str(image.attrGet("title") or ""))
+    caption, credit = split_caption(str(image.attrGet("title") or ""))
     token = Token("html_block", "", 0)
     resolved = resolve_image(src) if resolve_image else None
     if resolved is None:

@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from statements.models import Organisation, Revision, Statement
 
 
-def new_secret() -> str:
-    return secrets.token_urlsafe(24)
+def new_token_salt() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def sort_key(text: str) -> str:
+    """Case- and accent-insensitive key, so "José" sorts and is found with "jose"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()[:200]
 
 
 class SignatureQuerySet(models.QuerySet):
     def visible(self) -> SignatureQuerySet:
         return self.filter(status=Signature.Status.VISIBLE)
+
+    def held(self) -> SignatureQuerySet:
+        return self.filter(status=Signature.Status.HELD)
+
+    def unconfirmed(self) -> SignatureQuerySet:
+        return self.filter(status=Signature.Status.UNCONFIRMED)
+
+    def active(self) -> SignatureQuerySet:
+        """Signatures an address holds: a second sign-on with the same address is refused."""
+        return self.filter(status__in=Signature.ACTIVE_STATUSES)
 
     def organisations(self) -> SignatureQuerySet:
         return self.filter(kind=Signature.Kind.ORGANISATION)
@@ -44,6 +62,10 @@ class Signature(models.Model):
         FORM = "form", _("Signed through the form")
         EDITOR = "editor", _("Recorded by the editors")
 
+    # A rejected address stays "taken" so a refused spammer cannot simply sign again;
+    # a withdrawn signature frees its address (its personal data is erased).
+    ACTIVE_STATUSES = (Status.UNCONFIRMED, Status.HELD, Status.VISIBLE, Status.REJECTED)
+
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="signatures")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
@@ -54,18 +76,27 @@ class Signature(models.Model):
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=200, blank=True)
     country = models.CharField(_("country"), max_length=100, blank=True)
+    # Stored normalised (trimmed, NFC, lower case): the unique constraint below then makes
+    # " Ana@Example.org" and "ana@example.org" one signer.
     email = models.EmailField(_("email"), max_length=254, blank=True)
     show_name = models.BooleanField(_("show name publicly"), default=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    comment_approved = models.BooleanField(_("comment approved"), default=False)
+    sort_name = models.CharField(max_length=200, blank=True, editable=False)
+    language = models.CharField(_("language"), max_length=12, default="en",
+                                help_text=_("Interface language of the signer; mails use it."))
     organisation = models.ForeignKey(Organisation, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="signatures",
                                      verbose_name=_("linked organisation"))
     revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("confirmed revision"))
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
-    secret = models.CharField(max_length=64, default=new_secret, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Mixed into every link token: changing it revokes all links mailed before.
+    token_salt = models.CharField(max_length=32, default=new_token_salt, editable=False)
+    mails_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SignatureQuerySet.as_manager()
@@ -79,14 +110,72 @@ class Signature(models.Model):
             ("export", _("Can export the public list")),
             ("export_emails", _("Can export the list with email addresses")),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "email"],
+                condition=Q(status__in=["unconfirmed", "held", "visible", "rejected"])
+                & ~Q(email=""),
+                name="one_signature_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["individual", "organisation"]), name="signature_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["unconfirmed", "held", "visible", "rejected", "withdrawn"]),
+                name="signature_status_valid"),
+        ]
         indexes = [
-            models.Index(fields=["statement", "status", "kind", "confirmed_at", "id"],
-                         name="signature_list_order"),
+            # The public list, both orders, one index each (keyset pagination walks them).
+            models.Index(fields=["statement", "kind", "status", "show_name", "confirmed_at", "id"],
+                         name="signature_list_confirmed"),
+            models.Index(fields=["statement", "kind", "status", "show_name", "sort_name", "id"],
+                         name="signature_list_alpha"),
+            # The moderation queue and expiry.
+            models.Index(fields=["status", "created_at"], name="signature_status_created"),
         ]
 
     def __str__(self) -> str:
-        return self.organisation_name if self.kind == self.Kind.ORGANISATION else self.name
+        return self.display_name or f"#{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.sort_name = sort_key(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and ({"name", "organisation_name"} & set(update_fields)):
+            kwargs["update_fields"] = {*update_fields, "sort_name"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
-        return str(self)
+        if self.kind == self.Kind.ORGANISATION:
+            return self.organisation.name if self.organisation_id and self.organisation else \
+                self.organisation_name
+        return self.name
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION
+
+
+class SignatureCounter(models.Model):
+    """Visible signatures of a statement, kept in step with every status change.
+
+    Updated in the same transaction as the change, so the list never needs COUNT(*);
+    ``undersigned reconcile-signature-counts`` recomputes them should they ever drift.
+    """
+
+    statement = models.OneToOneField(Statement, on_delete=models.CASCADE, primary_key=True,
+                                     related_name="signature_counter")
+    organisations = models.PositiveIntegerField(default=0)
+    organisations_named = models.PositiveIntegerField(default=0)
+    individuals = models.PositiveIntegerField(default=0)
+    individuals_named = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("signature counter")
+        verbose_name_plural = _("signature counters")
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.organisations} + {self.individuals}"
+
+    @property
+    def total(self) -> int:
+        return self.organisations + self.individuals

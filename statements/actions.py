@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, pagecache
 from statements.models import Revision, Statement, Translation
 
 
@@ -32,6 +32,12 @@ def record_revisions(statement: Statement, actor: Any) -> list[Revision]:
     return created
 
 
+def _changed(statement: Statement) -> None:
+    """Cached public pages show the new text once the change is committed."""
+    statement_id = statement.pk
+    transaction.on_commit(lambda: pagecache.statement_changed(statement_id))
+
+
 def current_revision(statement: Statement) -> Revision | None:
     return (Revision.objects.filter(statement=statement, language=statement.language)
             .order_by("-number").first())
@@ -46,6 +52,7 @@ def do_change_status(statement: Statement, status: str, actor: Any) -> Statement
     statement.save()
     record_revisions(statement, actor)
     audit.record(actor, f"statement.{status}", statement, previous=previous)
+    _changed(statement)
     return statement
 
 
@@ -62,11 +69,17 @@ def do_archive(statement: Statement, actor: Any) -> Statement:
 
 
 @transaction.atomic
-def do_save_statement(statement: Statement, actor: Any, *, created: bool) -> None:
-    """After an editor saved a statement and its translations in the admin."""
+def do_save_statement(statement: Statement, actor: Any, *, created: bool,
+                      previous_status: str | None = None) -> list[Revision]:
+    """After an editor saved a statement, its translations and images (admin or import)."""
     statement.save()  # re-render now that images and translations are stored
     for version in statement.translations.all():
         version.save()
     revisions = record_revisions(statement, actor)
     audit.record(actor, "statement.create" if created else "statement.edit", statement,
-                 revisions=[r.number for r in revisions])
+                 revisions=[f"{r.language}#{r.number}" for r in revisions])
+    if previous_status is not None and previous_status != statement.status:
+        # The status field of the form is a change of status like the list's actions.
+        audit.record(actor, f"statement.{statement.status}", statement, previous=previous_status)
+    _changed(statement)
+    return revisions

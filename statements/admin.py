@@ -18,6 +18,12 @@ from statements.models import (
     Translation,
 )
 
+BODY_HELP = _(
+    "Markdown. “> text” makes a pull quote; an image alone in its paragraph, "
+    "![what it shows](file-name.jpg \"Caption. Credit: Name\"), makes a figure (upload the file "
+    "under Images); “{lang=es}” at the start of a paragraph marks a passage in another language. "
+    "HTML is shown as text. Guide: docs/statements.md.")
+
 
 class IssuerInline(admin.TabularInline):
     model = StatementIssuer
@@ -29,6 +35,11 @@ class IssuerInline(admin.TabularInline):
 class TranslationInline(admin.StackedInline):
     model = Translation
     extra = 0
+    fields = ["language", "kind", "title", "summary", "body"]
+
+    def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs):  # noqa: ANN201
+        kwargs.setdefault("help_texts", {"body": BODY_HELP})
+        return super().get_formset(request, obj, **kwargs)
 
 
 class ImageInline(admin.StackedInline):
@@ -65,22 +76,33 @@ class StatementAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [IssuerInline, TranslationInline, ImageInline, RevisionInline]
     actions = ["publish", "close", "archive"]
-    readonly_fields = ["view_link"]
+    readonly_fields = ["view_link", "import_source"]
+    save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "language", "summary", "body", "view_link"]}),
+        (None, {"fields": ["title", "slug", "language", "summary", "body", "view_link",
+                           "import_source"]}),
         (_("Publication"), {"fields": ["status", "published_at", "category"]}),
         (_("Featured image"), {"fields": ["featured_image"]}),
         (_("Signing"), {"fields": ["signing_deadline", "signature_goal",
-                                   "signature_moderation"]}),
-        (_("Comments"), {"fields": ["comment_moderation"]}),
+                                   "signature_moderation", "show_signature_comments",
+                                   "confirmation_email_text", "rejection_message",
+                                   "proof_of_work"]}),
+        (_("Comments"), {"fields": ["comment_moderation", "comment_reply_depth",
+                                    "comments_locked_until", "comments_lock_mode"]}),
     ]
+
+    def get_form(self, request: HttpRequest, obj: Statement | None = None, change: bool = False,
+                 **kwargs):  # noqa: ANN201
+        kwargs.setdefault("help_texts", {"body": BODY_HELP})
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(description=_("page"))
     def view_link(self, statement: Statement) -> str:
         if not statement.pk:
             return "—"
-        label = _("View") if statement.is_public else _("Preview")
-        return format_html('<a href="{}">{}</a>', statement.get_absolute_url(), label)
+        label = _("View the page") if statement.is_public else _("Preview the draft")
+        return format_html('<a href="{}" target="_blank">{}</a>', statement.get_absolute_url(),
+                           label)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN201
         if db_field.name == "featured_image":
@@ -94,29 +116,42 @@ class StatementAdmin(admin.ModelAdmin):
             fields.append("status")
         return fields
 
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("statements.publish")
+
+    def save_model(self, request: HttpRequest, obj: Statement, form, change: bool) -> None:  # noqa: ANN001
+        # Remembered for the audit entry written once the inlines are saved too.
+        obj._previous_status = (Statement.objects.filter(pk=obj.pk)
+                                .values_list("status", flat=True).first()
+                                if change else Statement.Status.DRAFT)
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # noqa: ANN001
         super().save_related(request, form, formsets, change)
-        actions.do_save_statement(form.instance, request.user, created=not change)
+        actions.do_save_statement(form.instance, request.user, created=not change,
+                                  previous_status=getattr(form.instance, "_previous_status", None))
 
     def _change_status(self, request: HttpRequest, queryset: QuerySet, action) -> None:  # noqa: ANN001
-        if not request.user.has_perm("statements.publish"):
+        if not self.has_publish_permission(request):
             self.message_user(request, _("You may not change the status of statements."),
                               messages.ERROR)
             return
+        count = 0
         for statement in queryset:
             action(statement, request.user)
-        self.message_user(request, _("%(count)d statement(s) updated.") % {
-            "count": queryset.count()})
+            count += 1
+        self.message_user(request, _("%(count)d statement(s) updated.") % {"count": count})
 
-    @admin.action(description=_("Publish the selected statements"))
+    @admin.action(description=_("Publish the selected statements"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._change_status(request, queryset, actions.do_publish)
 
-    @admin.action(description=_("Close signing on the selected statements"))
+    @admin.action(description=_("Close signing on the selected statements"),
+                  permissions=["publish"])
     def close(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._change_status(request, queryset, actions.do_close)
 
-    @admin.action(description=_("Archive the selected statements"))
+    @admin.action(description=_("Archive the selected statements"), permissions=["publish"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._change_status(request, queryset, actions.do_archive)
 

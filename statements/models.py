@@ -4,12 +4,24 @@ them, categories and images."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from core.rendering import ResolvedImage, render_statement, text_direction
+
+
+def validate_language_code(code: str) -> None:
+    """A language Django can name (the version switcher shows each language's own name)."""
+    try:
+        get_language_info(code)
+    except KeyError:
+        raise ValidationError(
+            _("“%(code)s” is not a language code we know, such as en, es, ar or pt-br."),
+            code="language", params={"code": code}) from None
 
 
 class Organisation(models.Model):
@@ -84,6 +96,7 @@ class Statement(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
     language = models.CharField(_("canonical language"), max_length=12,
                                 default=settings.LANGUAGE_CODE,
+                                validators=[validate_language_code],
                                 help_text=_("Language code of the original text, e.g. en, es, ar."))
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
@@ -129,6 +142,10 @@ class Statement(models.Model):
     comments_lock_mode = models.CharField(
         _("lockdown"), max_length=8, blank=True,
         choices=[("hold", _("Hold every new comment")), ("close", _("Close comments"))])
+    # The import file's name, so that importing another file with the same slug is refused
+    # rather than silently overwriting a different statement.
+    import_source = models.CharField(_("imported from"), max_length=255, blank=True,
+                                     editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,9 +191,24 @@ class Statement(models.Model):
             return False
         return self.signing_deadline is None or timezone.now() < self.signing_deadline
 
+    def version_for(self, language: str) -> Statement | Translation:
+        """The text a reader of ``language`` sees: its translation when there is one."""
+        if language != self.language:
+            for version in self.translations.all():  # prefetched by the list pages
+                if version.language == language:
+                    return version
+        return self
+
+    @property
+    def shown(self) -> Statement | Translation:
+        """The version for the active interface language (lists show it on their cards)."""
+        return self.version_for(translation.get_language() or settings.LANGUAGE_CODE)
+
     def ordered_issuers(self) -> list[Organisation]:
-        return [link.organisation for link in
-                self.issuer_links.select_related("organisation").order_by("position", "id")]
+        links = self.issuer_links.all()  # in position order (Meta); prefetched on list pages
+        if "issuer_links" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("organisation")
+        return [link.organisation for link in links]
 
 
 class StatementIssuer(models.Model):
@@ -209,7 +241,9 @@ class Translation(models.Model):
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE,
                                   related_name="translations")
-    language = models.CharField(_("language"), max_length=12)
+    language = models.CharField(_("language"), max_length=12,
+                                validators=[validate_language_code],
+                                help_text=_("Language code, e.g. es, ar, pt-br."))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
@@ -271,6 +305,8 @@ class StatementImage(models.Model):
     caption = models.CharField(_("caption"), max_length=500, blank=True)
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     renditions = models.JSONField(default=list, editable=False)
+    # SHA-256 of the original file: re-importing the same image keeps the stored renditions.
+    digest = models.CharField(max_length=64, blank=True, editable=False)
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -105,7 +105,7 @@ def detail_version(request: HttpRequest, slug: str, language: str) -> HttpRespon
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     statements = (Statement.objects.listed().select_related("category")
-                  .prefetch_related("issuer_links__organisation"))
+                  .prefetch_related("issuer_links__organisation", "translations"))
     return render(request, "statements/home.html", {"statements": statements,
                                                     "categories": Category.objects.all()})
 
@@ -113,7 +113,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    statements = category.statements.listed().prefetch_related("issuer_links__organisation")
+    statements = category.statements.listed().prefetch_related("issuer_links__organisation",
+                                                                "translations")
     return render(request, "statements/category.html",
                   {"category": category, "statements": statements})
 
@@ -121,9 +122,11 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
-    issued = organisation.issued_statements.public().order_by("-published_at")
+    issued = (organisation.issued_statements.public().order_by("-published_at")
+              .prefetch_related("issuer_links__organisation", "translations"))
     signed = (Statement.objects.public()
               .filter(signatures__organisation=organisation, signatures__status="visible")
-              .distinct().order_by("-published_at"))
+              .distinct().order_by("-published_at")
+              .prefetch_related("issuer_links__organisation", "translations"))
     return render(request, "statements/organisation.html",
                   {"organisation": organisation, "issued": issued, "signed": signed})

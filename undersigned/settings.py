@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "statements",
     "signatures",
     "comments",
+    "accounts",
+    "privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -30,19 +32,26 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
+    # First: serves cached public pages and stores what the rest of the stack answered.
+    "core.pagecache_middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.RequestLimitsMiddleware",
+    # Headers first, so that even an early 400 from RequestLimits carries them.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.PublicHeadersMiddleware",
+    "core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -99,12 +108,13 @@ if CONFIG.cache_url.startswith(("redis://", "rediss://", "unix://")):
                     "LOCATION": CONFIG.cache_url}
     }
 else:
-    # Shared by every app process on one server, without another service to run.
+    # Shared by every app process on one server, without another service to run: a SQLite
+    # file of its own (FileBasedCache lists its directory on every write: see core/sqlitecache).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 20000},
+            "BACKEND": "core.sqlitecache.SQLiteCache",
+            "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+            "OPTIONS": {"MAX_ENTRIES": 200000},
         }
     }
 

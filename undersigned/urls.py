@@ -2,20 +2,27 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts import views as account_views
+from core import proof_of_work
 from core import views as core_views
 from statements import views as statement_views
 
 urlpatterns = [
     path("", statement_views.home, name="home-negotiated"),
+    # Editors sign in through accounts (throttled, with two-factor), not the admin's own view.
+    path("admin/login/", account_views.login, name="login"),
+    path("admin/account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("pow/challenge", proof_of_work.challenge, name="pow-challenge"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("statements.urls")),
     path("", include("signatures.urls")),
     path("", include("comments.urls")),
     path("", include("core.urls")),
+    path("", include("privacy.urls")),
     prefix_default_language=True,
 )
 

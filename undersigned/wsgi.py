@@ -1,8 +1,32 @@
-"""WSGI entry point, served by granian (``undersigned serve``)."""
+"""WSGI entry point, served by granian (``undersigned serve``).
+
+Cached public pages are answered here, before Django builds a request or runs a middleware:
+a hit costs a dictionary lookup and a generation check (see ``core.pagecache``). Everything
+else goes to Django, whose first middleware stores what may be cached.
+"""
 
 import os
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from core import pagecache  # noqa: E402  (needs settings configured by the line above)
+
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    try:
+        entry = pagecache.lookup(environ)
+    except Exception:  # the cache is an optimisation: if it fails, Django still answers
+        entry = None
+    if entry is None:
+        return django_application(environ, start_response)
+    status, reason, headers, body = entry.answer(environ)
+    start_response(_STATUS_LINES.get(status) or f"{status} {reason}", headers)
+    return [body]

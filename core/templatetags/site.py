@@ -7,7 +7,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def interface_languages(context: template.Context) -> list[dict]:
+def interface_languages(context: template.Context) -> list[dict[str, str | bool]]:
     """The interface languages, each with the current page's URL in that language."""
     request = context.get("request")
     current = get_language()

@@ -1,0 +1,152 @@
+"""Sign-in for editors and moderators (password, then a TOTP code when enrolled) and the
+two-factor enrolment page. Replaces the admin's own login view (see undersigned/urls.py)."""
+
+from __future__ import annotations
+
+import time
+
+import django_otp
+from django.contrib import admin, auth
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import actions, throttle
+from accounts.forms import CodeForm, PasswordForm
+from core import audit
+
+PENDING_KEY = "accounts.pending_login"
+PENDING_MAX_AGE = 5 * 60
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("admin:index")
+
+
+def _throttled_message(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes.", minutes,
+    ) % {"minutes": minutes}
+
+
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    context = {**admin.site.each_context(request), "next": _next_url(request),
+               "app_path": request.get_full_path(), **context}
+    return render(request, template, context, status=status)
+
+
+def _pending_user(request: HttpRequest) -> AbstractBaseUser | None:
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    user = auth.get_user_model()._default_manager.filter(pk=pending.get("uid"), is_active=True,
+                                                         is_staff=True).first()
+    return user
+
+
+def _finish(request: HttpRequest, user: AbstractBaseUser, device: object | None) -> HttpResponse:
+    request.session.pop(PENDING_KEY, None)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if device is not None:
+        django_otp.login(request, device)
+    throttle.clear(request, user.get_username())
+    audit.record(user, "account.login", user, two_factor=device is not None)
+    return HttpResponseRedirect(_next_url(request))
+
+
+@sensitive_post_parameters("password", "code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("step") == "code":
+        return _code_step(request)
+    form = PasswordForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return _render(request, "accounts/login.html", {"form": form})
+    username = request.POST.get("username", "")[:150]
+    wait = throttle.retry_after(request, username)
+    if wait:
+        return _render(request, "accounts/login.html",
+                       {"form": PasswordForm(initial={"username": username}),
+                        "notice": _throttled_message(wait)}, status=429)
+    user = None
+    if form.is_valid():
+        user = auth.authenticate(request, username=form.cleaned_data["username"],
+                                 password=form.cleaned_data["password"])
+    if user is None or not user.is_active or not user.is_staff:
+        throttle.record_failure(request, username)
+        form.add_error(None, _("Please enter the correct username and password of an editor's "
+                               "account. Both fields are case-sensitive."))
+        return _render(request, "accounts/login.html", {"form": form}, status=200)
+    if not actions.has_two_factor(user):
+        return _finish(request, user, None)
+    request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
+    return _render(request, "accounts/login_code.html", {"form": CodeForm()})
+
+
+def _code_step(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return _render(request, "accounts/login.html", {
+            "form": PasswordForm(), "notice": _("Your sign-in took too long. Please start again.")})
+    username = user.get_username()
+    wait = throttle.retry_after(request, username)
+    if wait:
+        request.session.pop(PENDING_KEY, None)
+        return _render(request, "accounts/login.html",
+                       {"form": PasswordForm(), "notice": _throttled_message(wait)}, status=429)
+    form = CodeForm(request.POST)
+    device = django_otp.match_token(user, form.cleaned_data["code"]) if form.is_valid() else None
+    if device is None:
+        throttle.record_failure(request, username)
+        if form.is_valid():
+            form.add_error("code", _("That code is not valid. Codes change every 30 seconds."))
+        return _render(request, "accounts/login_code.html", {"form": form})
+    return _finish(request, user, device)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (QR code drawn locally as SVG), or turn two-factor off."""
+    user = request.user
+    required = actions.requires_two_factor(user)
+    if actions.has_two_factor(user):
+        if request.method == "POST" and request.POST.get("action") == "remove" and not required:
+            form = CodeForm(request.POST)
+            if form.is_valid() and django_otp.match_token(user, form.cleaned_data["code"]):
+                actions.remove_two_factor(user, user)
+                return HttpResponseRedirect(reverse("accounts:two-factor"))
+            if form.is_valid():
+                form.add_error("code", _("That code is not valid. Codes change every 30 seconds."))
+            return _render(request, "accounts/two_factor.html",
+                           {"enabled": True, "required": required, "form": form})
+        return _render(request, "accounts/two_factor.html",
+                       {"enabled": True, "required": required, "form": CodeForm()})
+    device = actions.pending_device(user)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if actions.confirm_device(user, device, form.cleaned_data["code"]):
+            django_otp.login(request, device)
+            return HttpResponseRedirect(reverse("admin:index"))
+        form.add_error("code", _("That code is not valid. Check the time on your phone and try "
+                                 "the current code."))
+    return _render(request, "accounts/two_factor.html", {
+        "enabled": False, "required": required, "form": form,
+        "qr_svg": actions.qr_svg(device), "secret": actions.secret_for_humans(device)})

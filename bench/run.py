@@ -1,0 +1,780 @@
+"""`make bench`: every benchmark of the performance issue, each with a same-run reference.
+
+From a fresh clone: installs wrk and nginx from Debian when missing, generates its data into a
+throwaway data directory, serves the site with `undersigned serve` on 127.0.0.1 (behind the
+shipped deploy/ nginx configuration for the proxy figures), measures, and writes
+docs/benchmarks.md. Every server binds to 127.0.0.1 and every run is bounded in time.
+
+    make bench            the full run (well under 30 minutes)
+    make bench QUICK=1    short durations and smaller data, for development
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import gzip
+import html.parser
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+VENV_BIN = Path(sys.executable).parent
+UNDERSIGNED = VENV_BIN / "undersigned"
+DOCS = ROOT / "docs" / "benchmarks.md"
+NOTES = BENCH / "notes.md"
+POSTGRES_URL = os.environ.get("UNDERSIGNED_BENCH_POSTGRES",
+                              "postgres://postgres@127.0.0.1:5432/undersigned_bench")
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    page_seconds: int
+    page_runs: int
+    post_seconds: int
+    comment_seconds: int
+    drain_seconds: int
+    connections: int
+    viral_signatures: int
+    million_signatures: int
+    comments: int
+    renders: int
+
+
+def make_plan(quick: bool) -> Plan:
+    if quick:
+        return Plan(True, page_seconds=4, page_runs=2, post_seconds=8, comment_seconds=6,
+                    drain_seconds=15, connections=32, viral_signatures=100_000,
+                    million_signatures=100_000, comments=200, renders=15)
+    return Plan(False, page_seconds=10, page_runs=3, post_seconds=60, comment_seconds=30,
+                drain_seconds=90, connections=64, viral_signatures=100_000,
+                million_signatures=1_000_000, comments=200, renders=60)
+
+
+@dataclass
+class Result:
+    name: str
+    value: float | None
+    unit: str
+    reference: str = ""
+    target: str = ""
+    ratio: str = ""
+    met: bool | None = None
+    note: str = ""
+    runs: list[float] = field(default_factory=list)
+
+
+RESULTS: list[Result] = []
+LOG: list[str] = []
+
+
+def say(message: str) -> None:
+    line = f"[{time.strftime('%H:%M:%S')}] {message}"
+    LOG.append(line)
+    print(line, flush=True)
+
+
+# --- tools ---------------------------------------------------------------------------------
+
+def ensure_tools() -> None:
+    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None
+               and not Path(f"/usr/sbin/{tool}").exists()]
+    if not missing:
+        return
+    packages = ["wrk", "nginx"]
+    if subprocess.run(["apt-cache", "show", "libnginx-mod-http-brotli-filter"],
+                      capture_output=True).returncode == 0:
+        packages += ["libnginx-mod-http-brotli-filter", "libnginx-mod-http-brotli-static"]
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    say(f"installing {' '.join(packages)} from Debian")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env, timeout=600)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *packages], check=True, env=env,
+                   timeout=900)
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_json(args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args[:2]} failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback http)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+# --- processes -----------------------------------------------------------------------------
+
+class App:
+    """`undersigned serve` on 127.0.0.1 with its task worker, in its own process group."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(UNDERSIGNED), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--app", "bench.wsgi_bench:application"],
+            env=self.env, cwd=ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited: see {self.log}")
+            try:
+                if http_get(self.url + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("serve did not answer within 90 s")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def processes(self) -> dict[int, str]:
+        """Every descendant of `serve`, with its role (app worker or task worker)."""
+        if self.proc is None:
+            return {}
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        found: dict[int, str] = {}
+        todo = [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            for child in children.get(pid, []):
+                try:
+                    cmd = (Path(f"/proc/{child}/cmdline").read_bytes()
+                           .replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:
+                    continue
+                found[child] = "task worker" if "db_worker" in cmd else "granian"
+                todo.append(child)
+        return found
+
+
+class RssSampler:
+    """Peak resident memory of each process of the app while a load runs."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for pid, role in self.app.processes().items():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                match = re.search(r"VmRSS:\s+(\d+)", status)
+                if match:
+                    mb = int(match.group(1)) / 1024
+                    self.peaks[role] = max(self.peaks.get(role, 0.0), mb)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class Nginx:
+    """One nginx: the static-file reference and the shipped deploy/ configuration."""
+
+    def __init__(self, workdir: Path, data_dir: Path, app_port: int, page: bytes) -> None:
+        self.workdir = workdir
+        self.static_port = free_port()
+        self.proxy_port = free_port()
+        self.proc: subprocess.Popen | None = None
+        (workdir / "reference").mkdir(parents=True, exist_ok=True)
+        (workdir / "reference" / "page.html").write_bytes(page)
+        (workdir / "cache").mkdir(exist_ok=True)
+        deploy = (ROOT / "deploy" / "nginx" / "undersigned.conf").read_text()
+        deploy = deploy.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+        deploy = re.sub(r"listen \[::\]:80;\n", "", deploy)
+        deploy = deploy.replace("listen 80;", f"listen 127.0.0.1:{self.proxy_port};")
+        deploy = deploy.replace("/var/lib/undersigned", str(data_dir))
+        deploy = deploy.replace("/var/cache/nginx/undersigned", str(workdir / "cache"))
+        self.brotli = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so").exists()
+        modules = ""
+        if self.brotli:
+            modules = ("load_module /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so;\n"
+                       "load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;\n")
+        else:
+            deploy = "\n".join(line for line in deploy.splitlines()
+                               if not line.strip().startswith(("brotli", "application/rss")))
+        (workdir / "undersigned.conf").write_text(deploy)
+        temp = workdir / "tmp"
+        temp.mkdir(exist_ok=True)
+        # Run as root (a container), nginx's workers would drop to "nobody" and could not
+        # write the micro-cache in our private work directory.
+        user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+        (workdir / "nginx.conf").write_text(f"""{modules}
+{user}
+worker_processes auto;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    # The reference: the same bytes the app serves, from a file.
+    server {{
+        listen 127.0.0.1:{self.static_port};
+        root {workdir}/reference;
+        default_type text/html;
+        open_file_cache max=100 inactive=60s;
+    }}
+    include {workdir}/undersigned.conf;
+}}
+""")
+
+    def start(self) -> None:
+        conf = str(self.workdir / "nginx.conf")
+        check = subprocess.run([nginx_binary(), "-t", "-c", conf, "-p", str(self.workdir)],
+                               capture_output=True, text=True, timeout=30)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed: {check.stderr}")
+        self.proc = subprocess.Popen([nginx_binary(), "-c", conf, "-p", str(self.workdir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        for _ in range(50):
+            try:
+                with socket.create_connection(("127.0.0.1", self.proxy_port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that counts and timestamps deliveries."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.times: list[float] = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                with sink.lock:
+                    sink.times.append(time.monotonic())
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+        self.controller.start()
+        self.port = self.controller.port
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.times)
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+# --- wrk -----------------------------------------------------------------------------------
+
+def wrk(url: str, seconds: int, connections: int, script: list[str] | None = None
+        ) -> dict[str, Any]:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    if script:
+        args += ["-s", script[0], url, "--", *script[1:]]
+    else:
+        args.append(url)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60)
+    out = proc.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    statuses = {int(c): int(n) for c, n in re.findall(r"STATUS (\d+) (\d+)", out)}
+    errors = re.search(r"Socket errors:(.*)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "non2xx": int(bad.group(1)) if bad else 0,
+            "requests": int(total.group(1)) if total else 0, "statuses": statuses,
+            "socket_errors": errors.group(1).strip() if errors else "", "raw": out}
+
+
+def paired(subject_url: str, reference_url: str, plan: Plan) -> tuple[list[float], list[float]]:
+    """Alternate subject and reference so both see the same machine conditions."""
+    subject, reference = [], []
+    wrk(subject_url, 2, plan.connections)  # warm caches, connections, nginx's micro-cache
+    for _ in range(plan.page_runs):
+        reference.append(wrk(reference_url, plan.page_seconds, plan.connections)["rps"])
+        result = wrk(subject_url, plan.page_seconds, plan.connections)
+        if result["non2xx"]:
+            say(f"  {result['non2xx']} non-2xx answers from {subject_url}")
+        subject.append(result["rps"])
+    return subject, reference
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+class FormFinder(html.parser.HTMLParser):
+    """Forms of a page: action and default values of their fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._current = {"action": a.get("action", ""), "method": a.get("method", "get"),
+                             "fields": {}}
+            self.forms.append(self._current)
+        elif self._current is not None and tag in ("input", "textarea", "select") and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                self._current["fields"].setdefault(a["name"], None)
+                return
+            self._current["fields"][a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def find_form(page: bytes, action_part: str) -> dict[str, Any] | None:
+    finder = FormFinder()
+    finder.feed(page.decode())
+    for form in finder.forms:
+        if action_part in form["action"] and form["method"].lower() == "post":
+            return form
+    return None
+
+
+# --- benchmarks ----------------------------------------------------------------------------
+
+def record(result: Result) -> None:
+    RESULTS.append(result)
+    flag = {True: "met", False: "NOT met", None: ""}[result.met]
+    value = "n/a" if result.value is None else f"{result.value:,.1f}"
+    say(f"== {result.name}: {value} {result.unit} {result.ratio} {flag} {result.note}")
+
+
+def bench_pages(app: App, nginx: Nginx, slug: str, plan: Plan) -> None:
+    path = f"/en/s/{slug}/"
+    reference_url = f"http://127.0.0.1:{nginx.static_port}/page.html"
+    say("GET statement page: granian (make run setup) vs nginx static")
+    subject, reference = paired(app.url + path, reference_url, plan)
+    ratio = statistics.median(subject) / statistics.median(reference)
+    record(Result("GET statement page (100k signatures, 200 comments), `make run` setup",
+                  statistics.median(subject), "req/s",
+                  reference=f"nginx static file: {statistics.median(reference):,.0f} req/s",
+                  target="≥ 0.25 × nginx static", ratio=f"{ratio:.2f} ×", met=ratio >= 0.25,
+                  runs=subject))
+    say("GET statement page: shipped nginx config vs nginx static")
+    subject, reference = paired(f"http://127.0.0.1:{nginx.proxy_port}{path}", reference_url, plan)
+    ratio = statistics.median(subject) / statistics.median(reference)
+    record(Result("GET statement page behind deploy/ nginx (micro-cache)",
+                  statistics.median(subject), "req/s",
+                  reference=f"nginx static file: {statistics.median(reference):,.0f} req/s",
+                  target="≥ 0.8 × nginx static", ratio=f"{ratio:.2f} ×", met=ratio >= 0.8,
+                  runs=subject))
+
+
+def bench_render(env: dict[str, str], slug: str, signatures: int, plan: Plan) -> None:
+    say(f"uncached render at {signatures:,} signatures")
+    runs = [run_json(["bench/djtools.py", "render", slug, str(plan.renders)], env, 600)
+            for _ in range(3 if not plan.quick else 1)]
+    median = statistics.median(r["median_ms"] for r in runs)
+    record(Result(f"statement page rendered without cache, {signatures:,} signatures",
+                  median, "ms (median)", reference=f"p90 {runs[0]['p90_ms']:.1f} ms, "
+                  f"{runs[0]['n']} renders × {len(runs)} runs, status {runs[0]['status']}",
+                  target="≤ 30 ms", ratio=f"{median / 30:.2f} × budget", met=median <= 30,
+                  runs=[r["median_ms"] for r in runs]))
+
+
+def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str,
+                smtp: SmtpSink | None, tag: str) -> None:
+    status, _, page = http_get(f"{app.url}/en/s/{slug}/")
+    form = find_form(page, "/sign/")
+    if status != 200 or form is None:
+        record(Result(f"sign-on POST accepted, {label}", None, "/s",
+                      note="no sign-on form on the statement page"))
+        return
+    fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
+    fields.update({"kind": "individual", "name": "Bench Signer", "country": "Chile",
+                   "show_name": "on"})
+    fields = {k: v for k, v in fields.items() if k in form["fields"] or k in ("kind", "name")}
+    body = urllib.parse.urlencode(fields)
+    time.sleep(4)  # the form token refuses posts faster than a person fills the form
+    before_mail = smtp.count() if smtp else 0
+    say(f"sign-on POST, {label}, {plan.post_seconds} s")
+    with RssSampler(app) as rss:
+        result = wrk(app.url, plan.post_seconds, plan.connections,
+                     [str(BENCH / "post.lua"), form["action"], body, app.url, tag])
+    stored = run_json(["bench/djtools.py", "count", tag], env, 120)["signatures"]
+    rate = stored / plan.post_seconds
+    record(Result(f"sign-on POST accepted, {label}", rate, "/s",
+                  reference=f"{stored:,} rows committed in {plan.post_seconds} s; answers "
+                  f"{result['statuses']}; wrk {result['rps']:,.0f} req/s",
+                  target="≥ 1,000/s sustained", ratio=f"{rate / 1000:.2f} ×", met=rate >= 1000))
+    for role, mb in sorted(rss.peaks.items()):
+        record(Result(f"peak RSS under sign-on load ({label}), {role}", mb, "MB",
+                      target="≤ 150 MB per process", met=mb <= 150))
+    if smtp is not None:
+        bench_mail(env, smtp, before_mail, plan)
+
+
+def bench_mail(env: dict[str, str], smtp: SmtpSink, before: int, plan: Plan) -> None:
+    """How fast the worker delivers the queued confirmation mails once posting stops."""
+    start_count, started = smtp.count(), time.monotonic()
+    deadline = started + plan.drain_seconds
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        if run_json(["bench/djtools.py", "queue"], env, 60)["waiting"] == 0:
+            break
+    delivered = smtp.count() - start_count
+    elapsed = time.monotonic() - started
+    during = start_count - before
+    rate = delivered / elapsed if elapsed else 0.0
+    record(Result("confirmation mails delivered by the worker to a local SMTP server", rate, "/s",
+                  reference=f"{delivered:,} mails in {elapsed:.0f} s after the posts "
+                  f"(+{during:,} during them)", target="≥ 200/s", ratio=f"{rate / 200:.2f} ×",
+                  met=rate >= 200))
+
+
+def bench_comments(app: App, env: dict[str, str], slug: str, plan: Plan, tag: str) -> None:
+    status, _, page = http_get(f"{app.url}/en/s/{slug}/")
+    form = find_form(page, "/comments/")
+    if status != 200 or form is None:
+        record(Result("comment POST accepted", None, "/s",
+                      note="no comment form on the statement page yet"))
+        return
+    fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
+    fields.update({"name": "Bench Commenter", "body": "Solidarity from the benchmark."})
+    fields.pop("parent", None) if not fields.get("parent") else None
+    time.sleep(4)
+    say(f"comment POST, {plan.comment_seconds} s")
+    result = wrk(app.url, plan.comment_seconds, plan.connections,
+                 [str(BENCH / "post.lua"), form["action"], urllib.parse.urlencode(fields),
+                  app.url, tag])
+    counts = run_json(["bench/djtools.py", "count", tag], env, 120)
+    stored = counts.get("comments", 0)
+    rate = stored / plan.comment_seconds
+    record(Result("comment POST accepted", rate, "/s",
+                  reference=f"{stored:,} comments committed in {plan.comment_seconds} s; "
+                  f"answers {result['statuses']}", target="≥ 500/s",
+                  ratio=f"{rate / 500:.2f} ×", met=rate >= 500))
+
+
+def bench_export(env: dict[str, str], slug: str, signatures: int) -> None:
+    say(f"CSV export of {signatures:,} signatures")
+    try:
+        result = run_json(["bench/djtools.py", "export", slug], env, 900)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        record(Result(f"CSV export of {signatures:,} signatures", None, "s", note=str(error)[:300]))
+        return
+    record(Result(f"CSV export of {signatures:,} signatures (with emails)", result["seconds"], "s",
+                  reference=f"{result['bytes'] / 1e6:,.0f} MB, {result['rows']:,} rows",
+                  target="≤ 15 s", ratio=f"{result['seconds'] / 15:.2f} × budget",
+                  met=result["seconds"] <= 15))
+    record(Result("CSV export peak RSS", result["peak_rss_mb"], "MB",
+                  reference=f"{result['baseline_rss_mb']:.0f} MB before the export",
+                  target="≤ 200 MB, flat", met=result["peak_rss_mb"] <= 200))
+
+
+def bench_weight(app: App, data_dir: Path, slug: str) -> None:
+    _, headers, body = http_get(f"{app.url}/en/s/{slug}/", {"Accept-Encoding": "gzip"})
+    html_gz = len(body) if headers.get("content-encoding") == "gzip" else len(gzip.compress(body, 6))
+    plain = gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
+    text = plain.decode()
+    record(Result("statement page HTML, gzip", html_gz / 1024, "KB",
+                  reference=f"{len(plain) / 1024:.1f} KB uncompressed", target="≤ 30 KB",
+                  met=html_gz <= 30 * 1024))
+    css_total = 0
+    for href in re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', text):
+        _, _, css = http_get(app.url + href)
+        css_total += len(gzip.compress(css, 9))
+    record(Result("statement page CSS, gzip", css_total / 1024, "KB", target="≤ 10 KB",
+                  met=css_total <= 10 * 1024))
+    scripts = re.findall(r"<script\b[^>]*>", text)
+    record(Result("JavaScript needed by the statement page", float(len(scripts)), "script tags",
+                  note="0 bytes of JavaScript needed" if not scripts else
+                  "scripts present (progressive enhancement?)", target="0 bytes needed",
+                  met=not scripts))
+
+
+# --- setup ---------------------------------------------------------------------------------
+
+def environment(data_dir: Path, database_url: str = "", smtp_port: int | None = None,
+                port: int = 8000) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERSIGNED_")}
+    env.update({
+        "UNDERSIGNED_DATA_DIR": str(data_dir),
+        "UNDERSIGNED_DATABASE_URL": database_url,
+        "UNDERSIGNED_BASE_URL": f"http://127.0.0.1:{port}",
+        "UNDERSIGNED_TRUST_X_FORWARDED_FOR": "1",
+        "UNDERSIGNED_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}" if smtp_port else "console:",
+        "DJANGO_SETTINGS_MODULE": "undersigned.settings",
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+def prepare(env: dict[str, str], data: list[tuple[str, int, int]]) -> None:
+    subprocess.run([str(UNDERSIGNED), "migrate", "--no-input", "-v0"], env=env, cwd=ROOT,
+                   check=True, timeout=600)
+    subprocess.run([str(UNDERSIGNED), "collectstatic", "--no-input", "-v0"], env=env, cwd=ROOT,
+                   check=True, timeout=600)
+    for slug, signatures, comments in data:
+        say(f"generating {slug}: {signatures:,} signatures, {comments} comments")
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), slug, str(signatures),
+                        str(comments)], env=env, cwd=ROOT, check=True, timeout=1200)
+
+
+def postgres_ready(url: str) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    parts = urllib.parse.urlsplit(url)
+    admin = parts._replace(path="/postgres").geturl()
+    name = parts.path.lstrip("/")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except Exception as error:  # no server, no rights: the PostgreSQL run is skipped
+        say(f"PostgreSQL at {url} not usable: {error}")
+        return False
+
+
+def machine(postgres: bool) -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    mem = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    info = {
+        "cores (nproc)": str(os.cpu_count()),
+        "CPU": model.group(1) if model else platform.processor(),
+        "RAM": f"{int(mem.group(1)) / 1024 / 1024:.1f} GiB" if mem else "?",
+        "kernel": platform.release(),
+        "Python": platform.python_version(),
+    }
+    import sqlite3
+
+    info["SQLite"] = sqlite3.sqlite_version
+    if postgres:
+        try:
+            import psycopg
+
+            with psycopg.connect(POSTGRES_URL, connect_timeout=5) as conn:
+                info["PostgreSQL"] = conn.execute("SHOW server_version").fetchone()[0]
+        except Exception:
+            info["PostgreSQL"] = "not reachable"
+    else:
+        info["PostgreSQL"] = "not reachable (run skipped)"
+    for tool, args in (("nginx", ["-v"]), ("wrk", ["-v"])):
+        proc = subprocess.run([tool if tool != "nginx" else nginx_binary(), *args],
+                              capture_output=True, text=True)
+        info[tool] = (proc.stderr or proc.stdout).strip().splitlines()[0] if (
+            proc.stderr or proc.stdout) else "?"
+    try:
+        import granian
+
+        info["granian"] = granian.__version__
+    except ImportError:
+        pass
+    return info
+
+
+# --- report --------------------------------------------------------------------------------
+
+def write_report(plan: Plan, info: dict[str, str], started: float) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (bench/run.py); do not edit by hand — the analysis below the",
+        "results comes from bench/notes.md.",
+        "",
+        f"- command: `make bench{' QUICK=1' if plan.quick else ''}` "
+        f"({'quick mode: short runs, not for the record' if plan.quick else 'full run'})",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"duration {(time.monotonic() - started) / 60:.1f} min",
+        f"- load: wrk -t2 -c{plan.connections}, {plan.page_seconds} s × {plan.page_runs} runs per "
+        f"page figure (medians), POSTs {plan.post_seconds} s; server and load generator share "
+        "the machine, loopback only",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *[f"| {k} | {v} |" for k, v in info.items()],
+        "",
+        "## Results",
+        "",
+        "| benchmark | result | same-run reference | target | ratio | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in RESULTS:
+        value = "not measured" if r.value is None else f"{r.value:,.1f} {r.unit}"
+        met = {True: "yes", False: "**no**", None: "–"}[r.met]
+        reference = r.reference + (f" ({r.note})" if r.note else "")
+        lines.append(f"| {r.name} | {value} | {reference} | {r.target} | {r.ratio} | {met} |")
+    lines += ["", "Individual runs:", ""]
+    for r in RESULTS:
+        if r.runs:
+            lines.append(f"- {r.name}: " + ", ".join(f"{v:,.1f}" for v in r.runs))
+    lines += ["", "<details><summary>Run log</summary>", "", "```", *LOG, "```", "", "</details>",
+              ""]
+    if NOTES.exists():
+        lines += [NOTES.read_text()]
+    DOCS.write_text("\n".join(lines))
+    say(f"wrote {DOCS.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("QUICK")))
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
+                        "export,weight,postgres")
+    args = parser.parse_args()
+    plan = make_plan(args.quick)
+    only = set(filter(None, args.only.split(",")))
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    started = time.monotonic()
+    ensure_tools()
+    workdir = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
+    data_dir = workdir / "data"
+    say(f"working in {workdir}")
+    smtp = SmtpSink()
+    port = free_port()
+    env = environment(data_dir, smtp_port=smtp.port, port=port)
+    app = App(env, port, workdir / "serve.log")
+    nginx: Nginx | None = None
+    use_postgres = wanted("postgres") and postgres_ready(POSTGRES_URL)
+    info = machine(use_postgres)
+    try:
+        prepare(env, [("viral", plan.viral_signatures, plan.comments),
+                      ("million", plan.million_signatures, 0)])
+        app.start()
+        if wanted("pages") or wanted("weight"):
+            _, _, page = http_get(f"{app.url}/en/s/viral/")
+            nginx = Nginx(workdir / "nginx", data_dir, port, page)
+            nginx.start()
+        if wanted("pages"):
+            with RssSampler(app) as rss:
+                bench_pages(app, nginx, "viral", plan)
+            for role, mb in sorted(rss.peaks.items()):
+                record(Result(f"peak RSS under page load, {role}", mb, "MB",
+                              target="≤ 150 MB per process", met=mb <= 150))
+        if wanted("weight"):
+            bench_weight(app, data_dir, "viral")
+        if wanted("render"):
+            bench_render(env, "million", plan.million_signatures, plan)
+            bench_render(env, "viral", plan.viral_signatures, plan)
+        if wanted("posts"):
+            bench_posts(app, env, "viral", plan, "SQLite", smtp, "sq")
+        if wanted("comments"):
+            bench_comments(app, env, "viral", plan, "cm")
+        app.stop()
+        if wanted("export"):
+            bench_export(env, "million", plan.million_signatures)
+        if use_postgres:
+            pg_env = environment(workdir / "data-pg", POSTGRES_URL, smtp.port, port)
+            prepare(pg_env, [("viral", 1000, 0)])
+            app = App(pg_env, port, workdir / "serve-pg.log")
+            app.start()
+            bench_posts(app, pg_env, "viral", plan, "PostgreSQL", None, "pg")
+            app.stop()
+        elif wanted("postgres"):
+            record(Result("sign-on POST accepted, PostgreSQL", None, "/s",
+                          note=f"PostgreSQL at {POSTGRES_URL} not reachable"))
+    finally:
+        app.stop()
+        if nginx is not None:
+            nginx.stop()
+        smtp.stop()
+        write_report(plan, info, started)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            say(f"kept {workdir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,444 @@
+"""State changes of comments: one transaction each, an audit entry for every moderator action,
+mail queued as task rows in the same transaction, caches told after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from comments import rules, tokens
+from comments.mail import queue_comment_mail
+from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
+from core import audit
+from core.mail import absolute, queue_mail
+from core.pagecache import statement_changed
+from core.rendering import render_comment
+from statements.models import Statement
+
+CONFIRM_RESEND_SECONDS = 60 * 60 * 24
+
+
+class CommentsClosed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class NewComment:
+    name: str
+    email: str
+    website: str
+    body: str
+    parent_id: int | None = None
+    notify: bool = False
+
+
+def _changed_after_commit(statement_id: int) -> None:
+    transaction.on_commit(lambda: statement_changed(statement_id))
+
+
+def _link_language(comment: Comment) -> str:
+    return comment.language or comment.statement.language or "en"
+
+
+def permalink(comment: Comment) -> str:
+    with translation.override(_link_language(comment)):
+        return absolute(reverse("comments:permalink", args=[comment.pk]))
+
+
+def _unsubscribe_headers(url: str) -> dict[str, str]:
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _unsubscribe_url(key: str, language: str) -> str:
+    with translation.override(language):
+        return absolute(reverse("comments:unsubscribe", args=[tokens.unsubscribe_token(key)]))
+
+
+# --- the thread's shape ----------------------------------------------------------------------
+
+def _refresh_listed(comment: Comment) -> None:
+    """A comment is listed when visible, or when removed but still holding listed replies (it is
+    then drawn as a stub so the thread survives). Walks up only while something changes."""
+    node: Comment | None = comment
+    while node is not None:
+        listed = node.status == Comment.Status.VISIBLE or (
+            Comment.objects.filter(parent_id=node.pk, listed=True).exists())
+        if listed == node.listed:
+            return
+        Comment.objects.filter(pk=node.pk).update(listed=listed)
+        node.listed = listed
+        node = Comment.objects.filter(pk=node.parent_id).first() if node.parent_id else None
+
+
+def _attach_point(parent: Comment | None, statement: Statement) -> Comment | None:
+    """Replies deeper than the statement allows join the deepest allowed level instead."""
+    max_depth = max(1, statement.comment_reply_depth)
+    while parent is not None and parent.depth >= max_depth:
+        parent = parent.parent
+    return parent
+
+
+# --- posting, editing, deleting (the public) --------------------------------------------------
+
+def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
+                    language: str = "") -> Comment:
+    """Store a new comment where the rules send it. Raises CommentsClosed."""
+    if not rules.comments_open(statement):
+        raise CommentsClosed
+    body_html = render_comment(data.body)
+    key = email_key(data.email)
+    verdict = rules.judge(statement, name=data.name, email=data.email, website=data.website,
+                          body=data.body, body_html=body_html, key=key, ip_hash=ip_hash)
+    parent = None
+    if data.parent_id is not None:
+        parent = Comment.objects.filter(pk=data.parent_id, statement=statement,
+                                        status=Comment.Status.VISIBLE).first()
+        if parent is None:
+            raise Comment.DoesNotExist
+        parent = _attach_point(parent, statement)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            statement=statement, parent=parent,
+            root_id=(parent.root_id or parent.pk) if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+            status=verdict.status, reason=verdict.reason,
+            listed=verdict.status == Comment.Status.VISIBLE,
+            name=data.name, email=data.email, email_key=key, website=data.website,
+            body=data.body, body_html=body_html, ip_hash=ip_hash, language=language,
+            notify=data.notify,
+        )
+        if comment.status == Comment.Status.VISIBLE:
+            _went_public(comment, parent)
+    return comment
+
+
+def _went_public(comment: Comment, parent: Comment | None = None) -> None:
+    """Inside the transaction that made a comment visible: mails that may now be sent."""
+    _changed_after_commit(comment.statement_id)
+    if comment.notify:
+        _ask_to_confirm_notifications(comment)
+    parent = parent or comment.parent
+    if parent is not None:
+        _notify_parent_author(comment, parent)
+
+
+def _ask_to_confirm_notifications(comment: Comment) -> None:
+    """Double opt-in: the first time an address asks for replies, it confirms by email."""
+    known, _ = KnownAddress.objects.get_or_create(email_key=comment.email_key)
+    if known.confirmed_at or not comment.email:
+        return
+    now = timezone.now()
+    if known.confirm_sent_at and (now - known.confirm_sent_at).total_seconds() < CONFIRM_RESEND_SECONDS:
+        return
+    KnownAddress.objects.filter(pk=known.pk).update(confirm_sent_at=now)
+    language = _link_language(comment)
+    with translation.override(language):
+        confirm_url = absolute(reverse("comments:confirm",
+                                       args=[tokens.confirm_token(comment.email_key)]))
+    queue_mail(comment.email, "comments/mail/confirm_notifications.txt",
+               {"comment": comment, "statement": comment.statement, "confirm_url": confirm_url,
+                "permalink": permalink(comment)}, language=language)
+
+
+def _notify_parent_author(reply: Comment, parent: Comment) -> None:
+    parent = Comment.objects.filter(pk=parent.pk).only(
+        "id", "status", "notify", "email", "email_key", "language", "statement_id", "name").first()
+    if parent is None or not parent.notify or not parent.email:
+        return
+    if parent.status != Comment.Status.VISIBLE or parent.email_key == reply.email_key:
+        return
+    if not KnownAddress.objects.filter(email_key=parent.email_key,
+                                       confirmed_at__isnull=False).exists():
+        return
+    language = _link_language(parent)
+    unsubscribe = _unsubscribe_url(parent.email_key, language)
+    queue_comment_mail(parent.email, "comments/mail/reply.txt",
+               {"reply": reply, "parent": parent, "statement": reply.statement,
+                "permalink": permalink(reply), "unsubscribe_url": unsubscribe},
+               language=language, headers=_unsubscribe_headers(unsubscribe))
+
+
+def can_edit(comment: Comment, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (comment.status in (Comment.Status.VISIBLE, Comment.Status.HELD, Comment.Status.SPAM)
+            and (now - comment.created_at).total_seconds() < tokens.EDIT_WINDOW_SECONDS)
+
+
+class EditWindowClosed(Exception):
+    pass
+
+
+def do_author_edit(comment: Comment, body: str) -> Comment:
+    """The author changes their text within the edit window; the word and link rules apply
+    again (a visible comment edited into spam leaves the page), the first-comment rule not."""
+    if not can_edit(comment):
+        raise EditWindowClosed
+    body_html = render_comment(body)
+    verdict = rules.judge(comment.statement, name=comment.name, email=comment.email,
+                          website=comment.website, body=body, body_html=body_html,
+                          key=comment.email_key, ip_hash=comment.ip_hash, check_policy=False)
+    with transaction.atomic():
+        was_visible = comment.status == Comment.Status.VISIBLE
+        comment.body, comment.body_html = body, body_html
+        comment.edited_at = timezone.now()
+        if verdict.status != Comment.Status.VISIBLE:
+            comment.status, comment.reason = verdict.status, verdict.reason
+        comment.save(update_fields=["body", "body_html", "edited_at", "status", "reason"])
+        if was_visible:
+            _refresh_listed(comment)
+            _changed_after_commit(comment.statement_id)
+    return comment
+
+
+def do_author_delete(comment: Comment) -> None:
+    """Within the edit window. With replies, a "comment removed" stub keeps the thread."""
+    if not can_edit(comment):
+        raise EditWindowClosed
+    with transaction.atomic():
+        was_listed = comment.listed
+        if Comment.objects.filter(parent_id=comment.pk).exists():
+            comment.status, comment.removal = Comment.Status.REMOVED, Comment.Removal.AUTHOR
+            comment.body = comment.body_html = comment.website = comment.email = ""
+            comment.name = "—"
+            comment.notify = False
+            comment.save(update_fields=["status", "removal", "body", "body_html", "website",
+                                        "email", "name", "notify"])
+            _refresh_listed(comment)
+        else:
+            parent = comment.parent
+            comment.delete()
+            if parent is not None:
+                _refresh_listed(parent)
+        if was_listed:
+            _changed_after_commit(comment.statement_id)
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+def do_confirm_notifications(key: str) -> int:
+    """The address confirmed itself: its reply notifications become active, and it counts as
+    previously approved for the "first" policy. Returns the number of comments it wrote."""
+    with transaction.atomic():
+        known, _ = KnownAddress.objects.get_or_create(email_key=key)
+        if not known.confirmed_at:
+            known.confirmed_at = timezone.now()
+            known.save(update_fields=["confirmed_at"])
+        return Comment.objects.filter(email_key=key).count()
+
+
+def do_unsubscribe(key: str) -> int:
+    """One click: no more reply mails for any comment of this address."""
+    with transaction.atomic():
+        return Comment.objects.filter(email_key=key, notify=True).update(notify=False)
+
+
+# --- moderation (the moderators; every action audited) ----------------------------------------
+
+def _moderate(actor: Any, comments: Iterable[Comment], status: str, action: str,
+              removal: str = "") -> int:
+    changed = 0
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        for comment in comments:
+            comment = Comment.objects.select_for_update().select_related("statement").get(
+                pk=comment.pk)
+            if comment.status == status and comment.removal == removal:
+                continue
+            previous, was_listed = comment.status, comment.listed
+            comment.status, comment.removal = status, removal
+            comment.moderated_at, comment.moderated_by = now, user
+            comment.save(update_fields=["status", "removal", "moderated_at", "moderated_by"])
+            _refresh_listed(comment)
+            audit.record(actor, action, comment, previous=previous,
+                         statement=comment.statement_id)
+            if status == Comment.Status.VISIBLE:
+                KnownAddress.objects.update_or_create(email_key=comment.email_key,
+                                                      defaults={"approved_at": now})
+                _went_public(comment)
+            elif was_listed:
+                _changed_after_commit(comment.statement_id)
+            changed += 1
+    return changed
+
+
+def do_approve(actor: Any, comments: Iterable[Comment]) -> int:
+    return _moderate(actor, comments, Comment.Status.VISIBLE, "comment.approve")
+
+
+def do_mark_spam(actor: Any, comments: Iterable[Comment]) -> int:
+    return _moderate(actor, comments, Comment.Status.SPAM, "comment.spam")
+
+
+def do_hold(actor: Any, comments: Iterable[Comment]) -> int:
+    return _moderate(actor, comments, Comment.Status.HELD, "comment.hold")
+
+
+def do_remove(actor: Any, comments: Iterable[Comment]) -> int:
+    return _moderate(actor, comments, Comment.Status.REMOVED, "comment.remove",
+                     Comment.Removal.MODERATOR)
+
+
+def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
+           note: str = "") -> list[Ban]:
+    """Ban the addresses or IP hashes of these comments for some days: their new comments go
+    to spam. An IP hash changes every day, so such a ban mostly helps during a flood."""
+    until = timezone.now() + timedelta(days=days)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    bans = []
+    with transaction.atomic():
+        values = set()
+        for comment in comments:
+            value = comment.email_key if kind == Ban.Kind.ADDRESS else comment.ip_hash
+            if value:
+                values.add(value)
+        for value in sorted(values):
+            ban = Ban.objects.create(kind=kind, value=value, until=until, created_by=user,
+                                     note=note[:200])
+            audit.record(actor, f"comment.ban.{kind}", ban, days=days)
+            bans.append(ban)
+    return bans
+
+
+def do_lift_ban(actor: Any, ban: Ban) -> None:
+    with transaction.atomic():
+        Ban.objects.filter(pk=ban.pk).update(until=timezone.now())
+        audit.record(actor, "comment.ban.lift", ban)
+
+
+def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime) -> None:
+    """Hold every new comment, or close comments, until a given time."""
+    if mode not in ("hold", "close"):
+        raise ValueError(mode)
+    with transaction.atomic():
+        Statement.objects.filter(pk=statement.pk).update(comments_lock_mode=mode,
+                                                         comments_locked_until=until)
+        statement.comments_lock_mode, statement.comments_locked_until = mode, until
+        audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
+        _changed_after_commit(statement.pk)
+
+
+def do_lift_lockdown(actor: Any, statement: Statement) -> None:
+    with transaction.atomic():
+        Statement.objects.filter(pk=statement.pk).update(comments_lock_mode="",
+                                                         comments_locked_until=None)
+        statement.comments_lock_mode, statement.comments_locked_until = "", None
+        audit.record(actor, "comment.lockdown.lift", statement)
+        _changed_after_commit(statement.pk)
+
+
+# --- the moderators' digest -------------------------------------------------------------------
+
+def moderators() -> list[Any]:
+    users = get_user_model().objects.with_perm("comments.moderate", is_active=True,
+                                                include_superusers=True)
+    return [u for u in users if u.email]
+
+
+def send_moderation_digest(now: datetime | None = None) -> int:
+    """One mail per moderator listing the held comments, sent only when new ones arrived since
+    the last digest. Returns the number of mails queued. Safe to call as often as wanted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        site = ModerationSettings.objects.select_for_update().get_or_create(pk=1)[0]
+        held = Comment.objects.held()
+        new = held.filter(created_at__gt=site.last_digest_at) if site.last_digest_at else held
+        if not new.exists():
+            return 0
+        comments = list(held.select_related("statement").order_by("created_at")[:100])
+        total = held.count()
+        queue_url = absolute(reverse("admin:comments_comment_changelist") + "?status__exact=held")
+        sent = 0
+        for user in moderators():
+            queue_mail(user.email, "comments/mail/digest.txt",
+                       {"comments": comments, "total": total, "new": new.count(),
+                        "queue_url": queue_url}, language="en")
+            sent += 1
+        ModerationSettings.objects.filter(pk=1).update(last_digest_at=now)
+    return sent
+
+
+# --- privacy: what we hold about an address, and forgetting it --------------------------------
+
+def export_for_address(email: str) -> list[dict[str, Any]]:
+    """Everything stored about the comments of an address, for its owner (JSON-ready)."""
+    key = email_key(email)
+    rows = []
+    for c in Comment.objects.filter(email_key=key).select_related("statement").order_by("id"):
+        rows.append({
+            "type": "comment",
+            "id": c.pk,
+            "statement": c.statement.title,
+            "statement_url": absolute(c.statement.get_absolute_url()),
+            "in_reply_to": c.parent_id,
+            "status": c.status,
+            "name": c.name,
+            "email": c.email,
+            "website": c.website,
+            "text": c.body,
+            "posted": c.created_at.isoformat(),
+            "edited": c.edited_at.isoformat() if c.edited_at else None,
+            "email_me_replies": c.notify,
+            "ip_hash_stored": bool(c.ip_hash),
+        })
+    known = KnownAddress.objects.filter(email_key=key).first()
+    if known:
+        rows.append({"type": "address",
+                     "confirmed": known.confirmed_at.isoformat() if known.confirmed_at else None,
+                     "approved": known.approved_at.isoformat() if known.approved_at else None})
+    return rows
+
+
+def erase_address(email: str, *, keep_public: bool = True) -> int:
+    """Forget an address. Published comments keep their name and text (what their author chose
+    to show) unless ``keep_public`` is False; everything never shown is deleted; the address,
+    its hash and the IP hashes go. Returns the number of comments touched."""
+    key = email_key(email)
+    touched = 0
+    statements = set()
+    with transaction.atomic():
+        for c in Comment.objects.filter(email_key=key).order_by("-depth"):
+            touched += 1
+            statements.add(c.statement_id)
+            if c.status == Comment.Status.VISIBLE and keep_public:
+                Comment.objects.filter(pk=c.pk).update(email="", email_key="", ip_hash="",
+                                                       notify=False)
+                continue
+            if Comment.objects.filter(parent_id=c.pk).exists():
+                Comment.objects.filter(pk=c.pk).update(
+                    status=Comment.Status.REMOVED, removal=Comment.Removal.ERASED, name="—",
+                    email="", email_key="", website="", body="", body_html="", ip_hash="",
+                    notify=False)
+                c.status = Comment.Status.REMOVED
+                _refresh_listed(c)
+            else:
+                parent = c.parent
+                c.delete()
+                if parent is not None:
+                    _refresh_listed(parent)
+        KnownAddress.objects.filter(email_key=key).delete()
+        Ban.objects.filter(kind=Ban.Kind.ADDRESS, value=key).delete()
+        for statement_id in statements:
+            _changed_after_commit(statement_id)
+    return touched
+
+
+def erase_old_ip_hashes(before: datetime) -> int:
+    """Retention: IP hashes are only for flood control; the scheduler erases old ones."""
+    return Comment.objects.filter(created_at__lt=before).exclude(ip_hash="").update(ip_hash="")
+
+
+def erase_emails_of_archived(before: datetime) -> int:
+    """Retention: addresses of commenters under statements archived before ``before``."""
+    return (Comment.objects.filter(statement__status=Statement.Status.ARCHIVED,
+                                   statement__updated_at__lt=before)
+            .filter(~Q(email="") | ~Q(email_key=""))
+            .update(email="", email_key="", notify=False))

@@ -1,0 +1,196 @@
+"""The moderators' workspace: the queue with bulk actions, bans, the one-click lockdown, and the
+site's word lists. Every action goes through comments.actions, which writes the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from comments import actions
+from comments.models import Ban, Comment, ModerationSettings
+from core import audit
+from statements.models import Statement
+
+BAN_DAYS = [(1, _("1 day")), (7, _("7 days")), (30, _("30 days")), (365, _("1 year"))]
+LOCK_HOURS = [(1, _("1 hour")), (6, _("6 hours")), (24, _("24 hours")), (72, _("3 days")),
+              (168, _("7 days"))]
+
+
+class BanForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Ban"), choices=Ban.Kind.choices, widget=forms.RadioSelect)
+    days = forms.TypedChoiceField(label=_("For"), choices=BAN_DAYS, coerce=int, initial=7)
+    note = forms.CharField(label=_("Note for other moderators"), max_length=200, required=False)
+    also_spam = forms.BooleanField(label=_("Also mark these comments as spam"), required=False,
+                                   initial=True)
+
+
+class LockdownForm(forms.Form):
+    statement = forms.ModelChoiceField(label=_("Statement"), queryset=Statement.objects.public())
+    mode = forms.ChoiceField(label=_("Lockdown"), widget=forms.RadioSelect, initial="hold",
+                             choices=[("hold", _("Hold every new comment for review")),
+                                      ("close", _("Close comments"))])
+    hours = forms.TypedChoiceField(label=_("For"), choices=LOCK_HOURS, coerce=int, initial=24)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "name", "email", "statement", "status", "reason", "created_at",
+                    "public_link"]
+    list_filter = ["status", "removal", "statement"]
+    search_fields = ["name", "email", "body"]
+    date_hierarchy = "created_at"
+    list_select_related = ["statement"]
+    list_per_page = 100
+    actions = ["approve", "mark_spam", "remove", "hold", "ban"]
+    readonly_fields = ["statement", "parent", "status", "removal", "reason", "name", "email",
+                       "website", "body", "rendered", "created_at", "edited_at", "moderated_at",
+                       "moderated_by", "notify", "ip_hash"]
+    fields = readonly_fields
+    change_list_template = "comments/admin/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # "remove" keeps the thread and the audit trail
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing is edited by hand; moderation happens through the actions
+
+    def _can_moderate(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("comments.moderate")
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        found = super().get_actions(request)
+        if not self._can_moderate(request):
+            return {}
+        return found
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment: Comment) -> str:
+        text = " ".join(comment.body.split())
+        return text[:120] + ("…" if len(text) > 120 else "")
+
+    @admin.display(description=_("rendered"))
+    def rendered(self, comment: Comment) -> str:
+        return format_html("<div>{}</div>", comment.body_html)  # sanitised when saved
+
+    @admin.display(description=_("link"))
+    def public_link(self, comment: Comment) -> str:
+        if not comment.listed:
+            return "—"
+        return format_html('<a href="{}">#{}</a>',
+                           reverse("comments:permalink", args=[comment.pk]), comment.pk)
+
+    @admin.action(description=_("Approve selected comments"))
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = actions.do_approve(request.user, queryset)
+        self.message_user(request, _("%(count)d comments approved.") % {"count": count})
+
+    @admin.action(description=_("Mark selected comments as spam"))
+    def mark_spam(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = actions.do_mark_spam(request.user, queryset)
+        self.message_user(request, _("%(count)d comments marked as spam.") % {"count": count})
+
+    @admin.action(description=_("Remove selected comments"))
+    def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = actions.do_remove(request.user, queryset)
+        self.message_user(request, _("%(count)d comments removed.") % {"count": count})
+
+    @admin.action(description=_("Send selected comments back to the queue"))
+    def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = actions.do_hold(request.user, queryset)
+        self.message_user(request, _("%(count)d comments held.") % {"count": count})
+
+    @admin.action(description=_("Ban the address or IP hash of selected comments for N days"))
+    def ban(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = BanForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            bans = actions.do_ban(request.user, queryset, kind=form.cleaned_data["kind"],
+                                  days=form.cleaned_data["days"], note=form.cleaned_data["note"])
+            if form.cleaned_data["also_spam"]:
+                actions.do_mark_spam(request.user, queryset)
+            self.message_user(request, _("%(count)d bans created.") % {"count": len(bans)})
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Ban for some days"),
+                   "form": form, "comments": queryset, "opts": self.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "comments/admin/ban.html", context)
+
+    def get_urls(self) -> list:
+        extra = [path("lockdown/", self.admin_site.admin_view(self.lockdown_view),
+                      name="comments_comment_lockdown")]
+        return extra + super().get_urls()
+
+    def lockdown_view(self, request: HttpRequest) -> HttpResponse:
+        """One click in a flood: hold or close a statement's comments for a chosen time."""
+        if not self._can_moderate(request):
+            raise PermissionDenied
+        if request.method == "POST" and "lift" in request.POST:
+            statement = Statement.objects.filter(pk=request.POST.get("lift")).first()
+            if statement is not None:
+                actions.do_lift_lockdown(request.user, statement)
+                messages.success(request, _("Lockdown lifted."))
+            return HttpResponseRedirect(request.path)
+        form = LockdownForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            until = timezone.now() + timedelta(hours=form.cleaned_data["hours"])
+            actions.do_lockdown(request.user, form.cleaned_data["statement"],
+                                mode=form.cleaned_data["mode"], until=until)
+            messages.success(request, _("Lockdown in force."))
+            return HttpResponseRedirect(request.path)
+        locked = Statement.objects.filter(comments_locked_until__gt=timezone.now())
+        context = {**self.admin_site.each_context(request), "title": _("Comment lockdown"),
+                   "form": form, "locked": locked, "opts": self.model._meta}
+        return TemplateResponse(request, "comments/admin/lockdown.html", context)
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "until", "created_by", "note"]
+    list_filter = ["kind"]
+    actions = ["lift"]
+    readonly_fields = ["kind", "until", "created_by", "note"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # bans are made from the comment queue, where the hash is known
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Lift selected bans now"))
+    def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not request.user.has_perm("comments.moderate"):
+            raise PermissionDenied
+        for ban in queryset:
+            actions.do_lift_ban(request.user, ban)
+
+
+@admin.register(ModerationSettings)
+class ModerationSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ModerationSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        settings_row = ModerationSettings.current()
+        return HttpResponseRedirect(
+            reverse("admin:comments_moderationsettings_change", args=[settings_row.pk]))
+
+    def save_model(self, request: HttpRequest, obj: ModerationSettings, form: Any,
+                   change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, "comment.settings", obj, changed=form.changed_data)

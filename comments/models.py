@@ -1,0 +1,227 @@
+"""Comments under a statement, threaded; the addresses we know; bans; the site's moderation
+settings (word lists, link limit, flood limits)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from statements.models import Statement
+
+
+def normalise_email(email: str) -> str:
+    return unicodedata.normalize("NFKC", (email or "").strip()).casefold()
+
+
+def email_key(email: str) -> str:
+    """A keyed hash of the normalised address: lets us recognise an address again (approved,
+    banned, subscribed) without keeping a list of addresses, and cannot be reversed without the
+    site's secret key."""
+    key = hmac.new(settings.SECRET_KEY.encode(), b"comments:email-key", hashlib.sha256).digest()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def new_avatar_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.VISIBLE)
+
+    def held(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.HELD)
+
+    def spam(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.SPAM)
+
+    def listed(self) -> CommentQuerySet:
+        """What a thread shows: visible comments and the stubs of removed ones with replies."""
+        return self.filter(listed=True)
+
+    def roots(self) -> CommentQuerySet:
+        return self.filter(parent__isnull=True)
+
+    def for_address(self, email: str) -> CommentQuerySet:
+        return self.filter(email_key=email_key(email))
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", _("Awaiting moderation")
+        VISIBLE = "visible", _("Visible")
+        REMOVED = "removed", _("Removed")
+        SPAM = "spam", _("Spam")
+
+    class Removal(models.TextChoices):
+        NONE = "", _("—")
+        MODERATOR = "moderator", _("Removed by a moderator")
+        AUTHOR = "author", _("Deleted by its author")
+        ERASED = "erased", _("Erased at the author's request")
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="comments",
+                                  verbose_name=_("statement"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="replies", verbose_name=_("in reply to"))
+    # The top-level comment of the thread (null for top-level ones): a page of threads is then
+    # two indexed queries, whatever the depth.
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    depth = models.PositiveSmallIntegerField(default=1, editable=False)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.HELD, db_index=True)
+    removal = models.CharField(_("removal"), max_length=10, choices=Removal.choices, blank=True,
+                               default="")
+    # Shown in a thread: visible, or removed but with listed replies (then drawn as a stub).
+    listed = models.BooleanField(default=False, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    email_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    body = models.TextField(_("comment"), max_length=5000)
+    body_html = models.TextField(editable=False, blank=True)
+    avatar_seed = models.PositiveIntegerField(default=new_avatar_seed, editable=False)
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    language = models.CharField(max_length=12, blank=True, editable=False)
+    # Why the comment was held or marked spam when it came in (for the moderators).
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # "Email me replies": requested on the form; active once the address is confirmed.
+    notify = models.BooleanField(_("wants replies by email"), default=False)
+    created_at = models.DateTimeField(_("posted"), default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        permissions = [("moderate", _("Can moderate comments"))]
+        indexes = [
+            models.Index(fields=["statement", "listed", "parent", "created_at", "id"],
+                         name="comment_thread_page"),
+            models.Index(fields=["root", "listed"], name="comment_thread_members"),
+        ]
+
+    def __str__(self) -> str:
+        text = " ".join(self.body.split())
+        return f"{self.name}: {text[:60]}" if text else f"{self.name} (#{self.pk})"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.VISIBLE
+
+    @property
+    def thread_root_id(self) -> int:
+        return self.root_id or self.pk
+
+
+class KnownAddress(models.Model):
+    """An address that confirmed itself by email or had a comment approved: its next comments
+    skip the queue under the "first" policy. Only the keyed hash is kept."""
+
+    email_key = models.CharField(max_length=40, unique=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    confirm_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("known address")
+        verbose_name_plural = _("known addresses")
+
+    def __str__(self) -> str:
+        return self.email_key[:12]
+
+    @property
+    def trusted(self) -> bool:
+        return bool(self.confirmed_at or self.approved_at)
+
+
+class BanQuerySet(models.QuerySet):
+    def active(self) -> BanQuerySet:
+        return self.filter(until__gt=timezone.now())
+
+
+class Ban(models.Model):
+    class Kind(models.TextChoices):
+        ADDRESS = "address", _("Email address")
+        IP_HASH = "ip", _("IP hash")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=64, db_index=True, editable=False)
+    until = models.DateTimeField(_("until"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = BanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value[:12]}… → {self.until:%Y-%m-%d %H:%M}"
+
+
+class ModerationSettings(models.Model):
+    """One row: the site's word lists, link limit and flood limits, editable in the admin."""
+
+    hold_words = models.TextField(
+        _("words that hold a comment"), blank=True,
+        help_text=_("One word or phrase per line. A comment whose name, email, website or text "
+                    "contains one waits for a moderator. End an entry with * to match any "
+                    "word starting with it."))
+    spam_words = models.TextField(
+        _("words that mark a comment as spam"), blank=True,
+        help_text=_("One word or phrase per line, as above; such comments go straight to spam."))
+    max_links = models.PositiveSmallIntegerField(
+        _("links allowed"), default=2,
+        help_text=_("A comment with more links than this (website included) is held."))
+    per_ip_per_minute = models.PositiveIntegerField(_("comments per IP per minute"), default=5)
+    per_ip_per_hour = models.PositiveIntegerField(_("comments per IP per hour"), default=40)
+    per_address_per_minute = models.PositiveIntegerField(_("comments per address per minute"),
+                                                         default=3)
+    per_address_per_hour = models.PositiveIntegerField(_("comments per address per hour"),
+                                                       default=30)
+    per_statement_per_minute = models.PositiveIntegerField(
+        _("comments per statement per minute"), default=120)
+    site_per_minute = models.PositiveIntegerField(_("comments per minute, whole site"),
+                                                  default=600)
+    last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    CACHE_KEY = "comments:moderation-settings:v1"
+
+    class Meta:
+        verbose_name = _("moderation settings")
+        verbose_name_plural = _("moderation settings")
+
+    def __str__(self) -> str:
+        return str(_("Comment moderation settings"))
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> ModerationSettings:
+        """Read on every comment POST, so kept in the shared cache until it is saved again."""
+        cached = cache.get(cls.CACHE_KEY)
+        if cached is None:
+            cached, _created = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, cached, timeout=300)
+        return cached

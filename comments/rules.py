@@ -1,0 +1,118 @@
+"""The moderation rules a new or edited comment goes through, without side effects."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from comments.models import Ban, Comment, KnownAddress, ModerationSettings
+from statements.models import Statement
+
+_LINK = re.compile(r"<a\s", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """NFKC + casefold, without format characters: what word lists are matched against."""
+    text = unicodedata.normalize("NFKC", text or "")
+    # Zero-width and other format characters would let "sp\u200bam" slip past a word list.
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.casefold()
+
+
+def _pattern(entries: str) -> re.Pattern[str] | None:
+    parts = []
+    for line in (entries or "").splitlines():
+        word = normalise(line).strip()
+        if not word or word == "*":
+            continue
+        prefix = word.endswith("*")
+        word = word.rstrip("*").strip()
+        body = r"\s+".join(re.escape(w) for w in word.split())
+        # Whole words (so "ass" does not hold "class"), unless the entry ends with "*".
+        parts.append(rf"(?<!\w){body}" + ("" if prefix else r"(?!\w)"))
+    if not parts:
+        return None
+    return re.compile("|".join(parts))
+
+
+_compiled: dict[str, re.Pattern[str] | None] = {}
+
+
+def word_pattern(entries: str) -> re.Pattern[str] | None:
+    if entries not in _compiled:
+        if len(_compiled) > 16:
+            _compiled.clear()
+        _compiled[entries] = _pattern(entries)
+    return _compiled[entries]
+
+
+def matches(entries: str, *fields: str) -> bool:
+    pattern = word_pattern(entries)
+    if pattern is None:
+        return False
+    return any(pattern.search(normalise(field)) for field in fields if field)
+
+
+def count_links(body_html: str, website: str) -> int:
+    return len(_LINK.findall(body_html)) + (1 if website else 0)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str = ""
+
+
+def lockdown(statement: Statement, now: datetime | None = None) -> str:
+    """'hold', 'close' or '' while no lockdown is in force."""
+    now = now or timezone.now()
+    if statement.comments_locked_until and statement.comments_locked_until > now:
+        return statement.comments_lock_mode or "hold"
+    return ""
+
+
+def comments_open(statement: Statement) -> bool:
+    if statement.status not in (Statement.Status.PUBLISHED, Statement.Status.CLOSED):
+        return False
+    if statement.comment_moderation == Statement.CommentModeration.CLOSED:
+        return False
+    return lockdown(statement) != "close"
+
+
+def is_banned(key: str, ip_hash: str) -> bool:
+    values = [v for v in (key, ip_hash) if v]
+    return bool(values) and Ban.objects.active().filter(value__in=values).exists()
+
+
+def is_trusted(key: str) -> bool:
+    return KnownAddress.objects.filter(
+        Q(confirmed_at__isnull=False) | Q(approved_at__isnull=False), email_key=key).exists()
+
+
+def judge(statement: Statement, *, name: str, email: str, website: str, body: str,
+          body_html: str, key: str, ip_hash: str, check_policy: bool = True) -> Verdict:
+    """Where a comment goes: spam, held (with the reason) or visible."""
+    site = ModerationSettings.current()
+    fields = (name, email, website, body)
+    if is_banned(key, ip_hash):
+        return Verdict(Comment.Status.SPAM, "banned")
+    if matches(site.spam_words, *fields):
+        return Verdict(Comment.Status.SPAM, "spam word")
+    if matches(site.hold_words, *fields):
+        return Verdict(Comment.Status.HELD, "hold word")
+    if count_links(body_html, website) > site.max_links:
+        return Verdict(Comment.Status.HELD, "too many links")
+    if lockdown(statement) == "hold":
+        return Verdict(Comment.Status.HELD, "lockdown")
+    if check_policy:
+        policy = statement.comment_moderation
+        if policy == Statement.CommentModeration.ALL:
+            return Verdict(Comment.Status.HELD, "policy: all")
+        if policy == Statement.CommentModeration.FIRST and not is_trusted(key):
+            return Verdict(Comment.Status.HELD, "first comment from this address")
+    return Verdict(Comment.Status.VISIBLE)

@@ -1,0 +1,132 @@
+"""Retention and periodic jobs, run by the task worker on a schedule.
+
+``undersigned scheduler`` (core/management/commands/scheduler.py) enqueues ``run_maintenance``
+every few minutes; the worker beside the server runs it. Every step is idempotent and bounded by
+dates, so a run that is repeated, skipped or killed half-way leaves nothing wrong: the next run
+finishes the work.
+
+What it enforces (DESIGN.md invariant 2 and issue 6):
+- IP hashes older than IP_HASH_RETENTION_DAYS are erased (signatures and comments);
+- unconfirmed signatures older than UNCONFIRMED_EXPIRY_DAYS are deleted;
+- signers' and commenters' addresses are erased EMAIL_RETENTION_DAYS_AFTER_ARCHIVE days after
+  their statement was archived; the public record (names shown, comment text) stays;
+- moderators get their digest of held comments.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+logger = logging.getLogger("undersigned.maintenance")
+
+MAINTENANCE_TASK_PATH = "core.maintenance.run_maintenance"
+
+
+def _days(name: str, default: int) -> int:
+    return int(settings.UNDERSIGNED.get(name) or default)
+
+
+def _optional(path: str) -> Callable[..., Any] | None:
+    """A step another app provides; missing ones are logged, not fatal (the rest still runs)."""
+    module_name, _, attribute = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        logger.warning("maintenance step %s is not available", path)
+        return None
+
+
+def erase_old_ip_hashes(now: datetime) -> int:
+    from signatures.models import Signature
+
+    before = now - timedelta(days=_days("IP_HASH_RETENTION_DAYS", 30))
+    erased = Signature.objects.filter(created_at__lt=before).exclude(ip_hash="").update(ip_hash="")
+    comments_step = _optional("comments.actions.erase_old_ip_hashes")
+    if comments_step:
+        erased += comments_step(before)
+    return erased
+
+
+def expire_unconfirmed(now: datetime) -> int:
+    step = _optional("signatures.actions.expire_unconfirmed")
+    return step(now) if step else 0
+
+
+def archived_before(now: datetime) -> datetime:
+    """Statements archived (their last change: archiving, or an edit after it) before this
+    moment have had their retention time. ``updated_at`` can only be later than the moment of
+    archiving, so addresses are never erased early."""
+    return now - timedelta(days=_days("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE", 90))
+
+
+def erase_emails_of_archived(now: datetime) -> int:
+    from signatures.models import Signature
+    from statements.models import Statement
+
+    before = archived_before(now)
+    statements = Statement.objects.filter(status=Statement.Status.ARCHIVED, updated_at__lt=before)
+    # The unique constraint on (statement, email) ignores empty addresses, so blanking is safe;
+    # names and everything shown publicly stay as they were.
+    erased = (Signature.objects.filter(statement__in=statements).exclude(email="")
+              .update(email="", ip_hash=""))
+    comments_step = _optional("comments.actions.erase_emails_of_archived")
+    if comments_step:
+        erased += comments_step(before)
+    return erased
+
+
+def send_digest(now: datetime) -> int:
+    step = _optional("comments.actions.send_moderation_digest")
+    return step(now) if step else 0
+
+
+STEPS: list[tuple[str, Callable[[datetime], int]]] = [
+    ("ip_hashes_erased", erase_old_ip_hashes),
+    ("unconfirmed_expired", expire_unconfirmed),
+    ("archived_emails_erased", erase_emails_of_archived),
+    ("digests_sent", send_digest),
+]
+
+
+def maintain(now: datetime | None = None) -> dict[str, int]:
+    """Run every step, each in its own transaction: one failing step does not undo the others."""
+    now = now or timezone.now()
+    results: dict[str, int] = {}
+    for name, step in STEPS:
+        try:
+            with transaction.atomic():
+                results[name] = int(step(now) or 0)
+        except Exception:
+            logger.exception("maintenance step %s failed", name)
+            results[name] = -1
+    # Nothing here changes a public page (unconfirmed sign-ons, addresses and hashes are never
+    # shown), so the page cache is left alone.
+    logger.info("maintenance: %s", results)
+    return results
+
+
+@task(priority=-10)
+def run_maintenance() -> dict[str, int]:
+    return maintain()
+
+
+def enqueue_if_idle() -> bool:
+    """Enqueue ``run_maintenance`` unless one is already waiting or running (deduplicated
+    through the task table, so several schedulers or a restart cannot pile runs up)."""
+    from django_tasks_db.models import DBTaskResult
+
+    pending = DBTaskResult.objects.filter(task_path=MAINTENANCE_TASK_PATH,
+                                          status__in=["READY", "RUNNING"])
+    if pending.exists():
+        return False
+    run_maintenance.enqueue()
+    return True

@@ -1,0 +1,50 @@
+"""``undersigned scheduler``: enqueue the maintenance task every few minutes.
+
+django-tasks-db has no cron. This small loop only enqueues (deduplicated against the task table,
+see core.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
+so a slow maintenance run never blocks the loop and a killed worker's run is picked up again.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from core.maintenance import enqueue_if_idle, maintain
+
+
+class Command(BaseCommand):
+    help = "Enqueue the retention and digest task every few minutes (or run it once with --once)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=300.0,
+                            help="seconds between enqueues (default 300)")
+        parser.add_argument("--once", action="store_true",
+                            help="run the maintenance now, in this process, and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self.stdout.write(str(maintain()))
+            return
+        stopping = False
+
+        def stop(signum: int, _frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        next_run = time.monotonic()
+        while not stopping:
+            if time.monotonic() >= next_run:
+                close_old_connections()
+                try:
+                    enqueue_if_idle()
+                except Exception as exc:  # the database may be restarting: try again later
+                    self.stderr.write(f"scheduler: could not enqueue maintenance: {exc}")
+                next_run = time.monotonic() + options["interval"]
+            time.sleep(0.5)

@@ -1,0 +1,107 @@
+"""What we hold about an address, for its owner, and forgetting it ("forget me").
+
+Forgetting keeps the public record only as far as its owner chose to be shown: a visible
+signature with the name shown keeps its public fields; one counted but not named keeps only
+its place in the count; everything never public is deleted or withdrawn. Addresses, IP hashes
+and link secrets always go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit, pagecache
+from core.mail import absolute
+from privacy.links import normalise
+
+
+def _signatures(email: str):  # noqa: ANN202
+    from signatures.models import Signature
+
+    address = normalise(email)
+    return Signature.objects.filter(email__iexact=address) if address else Signature.objects.none()
+
+
+def export_for_address(email: str) -> dict[str, Any]:
+    """Everything stored about an address, JSON-ready."""
+    from comments import actions as comment_actions
+
+    signatures = []
+    for s in _signatures(email).select_related("statement", "organisation").order_by("id"):
+        signatures.append({
+            "type": "signature",
+            "id": s.pk,
+            "statement": s.statement.title,
+            "statement_url": absolute(s.statement.get_absolute_url()),
+            "kind": s.kind,
+            "status": s.status,
+            "name": s.name,
+            "organisation": s.organisation_name,
+            "role": s.role,
+            "country": s.country,
+            "email": s.email,
+            "show_name_publicly": s.show_name,
+            "comment": s.comment,
+            "language": s.language,
+            "signed": s.created_at.isoformat(),
+            "confirmed": s.confirmed_at.isoformat() if s.confirmed_at else None,
+            "ip_hash_stored": bool(s.ip_hash),
+        })
+    return {
+        "address": normalise(email),
+        "generated_at": timezone.now().isoformat(),
+        "signatures": signatures,
+        "comments": comment_actions.export_for_address(email),
+    }
+
+
+def _forget_signatures(email: str) -> tuple[int, set[int]]:
+    from signatures import actions as signature_actions
+    from signatures.models import Signature, new_token_salt
+
+    touched, statements = 0, set()
+    for signature in list(_signatures(email)):
+        touched += 1
+        statements.add(signature.statement_id)
+        if signature.status == Signature.Status.UNCONFIRMED:
+            signature.delete()  # never counted, never shown
+        elif signature.status == Signature.Status.VISIBLE:
+            fields: dict[str, Any] = {"email": "", "ip_hash": "", "token_salt": new_token_salt()}
+            if not signature.show_name:
+                # Counted, not named: only its place in the count stays.
+                fields.update(name="", organisation_name="", role="", country="", comment="",
+                              comment_approved=False, organisation=None, sort_name="")
+            elif not signature.comment_approved:
+                fields.update(comment="")
+            Signature.objects.filter(pk=signature.pk).update(**fields)
+        else:
+            # Held, rejected or already withdrawn: nothing public; withdrawing erases it all and
+            # keeps the counters right.
+            signature_actions.do_withdraw(signature)
+            Signature.objects.filter(pk=signature.pk).update(email="", ip_hash="",
+                                                             token_salt=new_token_salt())
+    return touched, statements
+
+
+@transaction.atomic
+def forget_address(email: str) -> dict[str, int]:
+    from comments import actions as comment_actions
+
+    signatures, statements = _forget_signatures(email)
+    comments = comment_actions.erase_address(email, keep_public=True)
+    for statement_id in statements:
+        transaction.on_commit(lambda sid=statement_id: pagecache.statement_changed(sid))
+    # The audit entry says that an erasure happened, never whose: it must not keep the address.
+    audit.record("data subject", "privacy.forget", None, signatures=signatures, comments=comments)
+    return {"signatures": signatures, "comments": comments}
+
+
+def holds_anything(email: str) -> bool:
+    from comments.models import Comment
+
+    address = normalise(email)
+    return bool(address) and (_signatures(address).exists()
+                              or Comment.objects.filter(email__iexact=address).exists())

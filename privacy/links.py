@@ -1,0 +1,123 @@
+"""Data-rights links: from any mail we send, the owner of an address can see and erase what we
+hold about it.
+
+The token never contains the address (URLs end up in proxy logs and browser histories). It names
+one record that holds the address — a signature or a comment — and its MAC covers that record's
+current address, so the link dies by itself once the address is erased or changed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+
+from core.mail import absolute
+
+SALT = "undersigned.privacy.data-rights"
+MAX_AGE_SECONDS = 180 * 24 * 60 * 60
+KINDS = ("s", "c")  # signature, comment
+
+
+class BadToken(Exception):
+    """Forged, malformed, expired, or pointing at a record that no longer holds an address."""
+
+
+def normalise(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def _mac(kind: str, record_id: int, issued: str, email: str) -> str:
+    return salted_hmac(SALT, f"{kind}{record_id}.{issued}.{normalise(email)}",
+                       algorithm="sha256").hexdigest()[:32]
+
+
+def _record_email(kind: str, record_id: int) -> str:
+    if kind == "s":
+        from signatures.models import Signature
+
+        return Signature.objects.filter(pk=record_id).values_list("email", flat=True).first() or ""
+    from comments.models import Comment
+
+    return Comment.objects.filter(pk=record_id).values_list("email", flat=True).first() or ""
+
+
+def _record_for(email: str) -> tuple[str, int] | None:
+    from comments.models import Comment
+    from signatures.models import Signature
+
+    address = normalise(email)
+    if not address:
+        return None
+    signature = (Signature.objects.filter(email__iexact=address).order_by("-id")
+                 .values_list("pk", flat=True).first())
+    if signature:
+        return "s", signature
+    comment = (Comment.objects.filter(email__iexact=address).order_by("-id")
+               .values_list("pk", flat=True).first())
+    return ("c", comment) if comment else None
+
+
+def make_token(email: str, *, now: float | None = None) -> str | None:
+    record = _record_for(email)
+    if record is None:
+        return None
+    kind, record_id = record
+    issued = _b36(int(now if now is not None else time.time()))
+    return f"{kind}{record_id}.{issued}.{_mac(kind, record_id, issued, email)}"
+
+
+def read_token(token: str, *, now: float | None = None) -> str:
+    """The address the token was made for, or BadToken."""
+    try:
+        head, issued, mac = (token or "").split(".")
+        kind, record_id = head[0], int(head[1:])
+        issued_at = int(issued, 36)
+    except (ValueError, IndexError) as exc:
+        raise BadToken("malformed") from exc
+    if kind not in KINDS or record_id <= 0 or len(issued) > 8:
+        raise BadToken("malformed")
+    email = _record_email(kind, record_id)
+    if not email or not hmac.compare_digest(_mac(kind, record_id, issued, email), mac):
+        raise BadToken("invalid")
+    age = (now if now is not None else time.time()) - issued_at
+    if age > MAX_AGE_SECONDS or age < -300:
+        raise BadToken("expired")
+    return normalise(email)
+
+
+def data_rights_url(email: str, language: str | None = None) -> str:
+    """Absolute link for mails: "see or erase what we hold about this address". Empty when we
+    hold nothing about it (call it after the record of the mail is saved)."""
+    token = make_token(email)
+    if token is None:
+        return ""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        return absolute(reverse("privacy:your-data", args=[token]))
+
+
+def mail_footer(email: str, language: str | None = None) -> str:
+    """Text to append to any mail to ``email``: empty when we hold nothing about it (e.g. mails
+    to moderators)."""
+    url = data_rights_url(email, language)
+    if not url:
+        return ""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        from django.utils.translation import gettext
+
+        return "\n-- \n" + gettext("See, download or erase what we hold about your address:") + \
+            "\n" + url + "\n"

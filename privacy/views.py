@@ -1,0 +1,98 @@
+"""Public privacy pages: the policy generated from the settings, and the data-rights pages a
+signer or commenter reaches from a link in our mails (see privacy/links.py)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from core.mail import queue_mail
+from core.protection import Limit, ip_hash, is_same_origin, within_limits
+from privacy import actions
+from privacy.forms import ForgetForm, RequestLinkForm
+from privacy.links import BadToken, data_rights_url, normalise, read_token
+
+LINK_LIMITS = (Limit("privacy-link-ip", 20, 3600), Limit("privacy-link-address", 3, 3600))
+
+
+def retention() -> dict[str, int | bool]:
+    product = settings.UNDERSIGNED
+    return {
+        "ip_days": int(product.get("IP_HASH_RETENTION_DAYS") or 30),
+        "unconfirmed_days": int(product.get("UNCONFIRMED_EXPIRY_DAYS") or 7),
+        "archive_days": int(product.get("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE") or 90),
+        "require_2fa": bool(product.get("REQUIRE_2FA")),
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "link_days": 180,
+    }
+
+
+@require_safe
+def policy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy/policy.html", {"retention": retention()})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_link(request: HttpRequest) -> HttpResponse:
+    """Ask for the data-rights link by mail. The answer is the same whether or not we hold
+    anything about the address (DESIGN.md invariant 4): only its owner learns that, by mail."""
+    if request.method != "POST":
+        return render(request, "privacy/request_link.html", {"form": RequestLinkForm()})
+    if not is_same_origin(request):
+        return render(request, "privacy/request_link.html", {"form": RequestLinkForm()},
+                      status=403)
+    form = RequestLinkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "privacy/request_link.html", {"form": form}, status=400)
+    email = normalise(form.cleaned_data["email"])
+    if not within_limits([(LINK_LIMITS[0], ip_hash(request)), (LINK_LIMITS[1], email)]):
+        return render(request, "privacy/request_link.html", {"form": form, "limited": True},
+                      status=429)
+    if actions.holds_anything(email):
+        queue_mail(email, "privacy/mail/data_rights.txt",
+                   {"url": data_rights_url(email, translation.get_language())},
+                   language=translation.get_language() or settings.LANGUAGE_CODE)
+    return render(request, "privacy/request_link_sent.html", {})
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy/bad_link.html", {}, status=404)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def your_data(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what we hold and two buttons; only a POST downloads or erases (mail scanners
+    follow links with GET)."""
+    try:
+        email = read_token(token)
+    except BadToken:
+        return _bad_link(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "download":
+            data = actions.export_for_address(email)
+            response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2,
+                                               ensure_ascii=False),
+                                    content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="undersigned-my-data.json"'
+            return response
+        if action == "forget":
+            form = ForgetForm(request.POST)
+            if form.is_valid():
+                actions.forget_address(email)
+                return render(request, "privacy/forgotten.html", {})
+            return render(request, "privacy/your_data.html",
+                          {"data": actions.export_for_address(email), "form": form}, status=400)
+        return render(request, "privacy/your_data.html",
+                      {"data": actions.export_for_address(email), "form": ForgetForm()}, status=400)
+    return render(request, "privacy/your_data.html",
+                  {"data": actions.export_for_address(email), "form": ForgetForm()})

@@ -1,0 +1,403 @@
+"""State changes of signatures: one short transaction each; counters kept in the same
+transaction; mail queued as a task row in that transaction; the cached page told on commit;
+an audit entry for every editor and moderator action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from core import audit, pagecache
+from core.mail import absolute, queue_mail
+from signatures import tokens
+from signatures.models import Signature, SignatureCounter
+from statements.actions import current_revision
+from statements.models import Organisation, Statement
+
+# A victim's address typed into the form by someone else: at most this many mails per
+# signature, and never two within the interval.
+MAX_MAILS_PER_SIGNATURE = 5
+MIN_MAIL_INTERVAL = timedelta(minutes=5)
+
+
+class NotConfirmable(Exception):
+    """The signature is no longer waiting for confirmation (confirmed, withdrawn, rejected)."""
+
+
+@dataclass(frozen=True)
+class SignerDetails:
+    kind: str
+    name: str
+    organisation: str
+    role: str
+    country: str
+    email: str
+    show_name: bool
+    comment: str
+
+
+# --- links and mails ---------------------------------------------------------------------------
+
+def link(signature: Signature, purpose: str, language: str | None = None) -> str:
+    name = "signatures:confirm" if purpose == tokens.CONFIRM else "signatures:manage"
+    with translation.override(language or signature.language):
+        return absolute(reverse(name, args=[tokens.make_token(signature, purpose)]))
+
+
+def statement_title(statement: Statement, language: str) -> str:
+    if language != statement.language:
+        version = statement.translations.filter(language=language).only("title").first()
+        if version:
+            return version.title
+    return statement.title
+
+
+def _mail(signature: Signature, template: str, language: str, **extra: Any) -> None:
+    context = {
+        "signature": signature,
+        "statement": signature.statement,
+        "title": statement_title(signature.statement, language),
+        "manage_url": link(signature, tokens.MANAGE, language),
+        "statement_url": absolute(_statement_path(signature.statement, language)),
+        "expiry_days": settings.UNDERSIGNED.get("UNCONFIRMED_EXPIRY_DAYS") or 7,
+        **extra,
+    }
+    if template == "confirm":
+        context["confirm_url"] = link(signature, tokens.CONFIRM, language)
+    queue_mail(signature.email, f"signatures/mail/{template}.txt", context, language=language,
+               headers={"Auto-Submitted": "auto-generated"})
+
+
+def _statement_path(statement: Statement, language: str) -> str:
+    with translation.override(language):
+        return statement.get_absolute_url()
+
+
+def _may_mail(signature: Signature, now: Any) -> bool:
+    if not signature.email or signature.mails_sent >= MAX_MAILS_PER_SIGNATURE:
+        return False
+    return signature.last_mailed_at is None or now - signature.last_mailed_at >= MIN_MAIL_INTERVAL
+
+
+def _mail_again(signature: Signature, language: str) -> bool:
+    """Mail an existing signer: the confirmation again while pending, else the manage link."""
+    now = timezone.now()
+    if not _may_mail(signature, now):
+        return False
+    template = "confirm" if signature.status == Signature.Status.UNCONFIRMED else "already_signed"
+    _mail(signature, template, language, again=True)
+    Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1,
+                                                     last_mailed_at=now)
+    return True
+
+
+# --- counters ----------------------------------------------------------------------------------
+
+def _counted(signature: Signature) -> tuple[int, int]:
+    visible = signature.status == Signature.Status.VISIBLE
+    return int(visible), int(visible and signature.show_name)
+
+
+def _apply_counts(signature: Signature, before: tuple[int, int]) -> None:
+    """Move the statement's counters by the change in this signature's contribution."""
+    after = _counted(signature)
+    total, named = after[0] - before[0], after[1] - before[1]
+    if before != (0, 0) or after != (0, 0):
+        pagecache.statement_changed(signature.statement_id)  # takes effect on commit
+    if not (total or named):
+        return
+    field = "organisations" if signature.is_organisation else "individuals"
+    changes = {field: F(field) + total, f"{field}_named": F(f"{field}_named") + named}
+    counter = SignatureCounter.objects.filter(statement_id=signature.statement_id)
+    if not counter.update(**changes):
+        SignatureCounter.objects.get_or_create(statement_id=signature.statement_id)
+        counter.update(**changes)
+
+
+def counts(statement: Statement) -> SignatureCounter:
+    """The statement's counters (zeros when nobody has signed yet); one primary-key read."""
+    return (SignatureCounter.objects.filter(statement=statement).first()
+            or SignatureCounter(statement=statement))
+
+
+def recount(statement: Statement) -> dict[str, int]:
+    rows = (Signature.objects.filter(statement=statement).visible().values("kind")
+            .annotate(total=Count("id"), named=Count("id", filter=Q(show_name=True))))
+    values = {"organisations": 0, "organisations_named": 0, "individuals": 0,
+              "individuals_named": 0}
+    for row in rows:
+        field = "organisations" if row["kind"] == Signature.Kind.ORGANISATION else "individuals"
+        values[field], values[f"{field}_named"] = row["total"], row["named"]
+    return values
+
+
+def reconcile_counts(statements: Iterable[Statement] | None = None) -> list[Statement]:
+    """Recompute counters from the signatures; returns the statements whose counts were wrong."""
+    fixed = []
+    for statement in statements if statements is not None else Statement.objects.all():
+        with transaction.atomic():
+            counter, _created = SignatureCounter.objects.select_for_update().get_or_create(
+                statement=statement)
+            values = recount(statement)
+            if any(getattr(counter, k) != v for k, v in values.items()):
+                SignatureCounter.objects.filter(pk=counter.pk).update(**values)
+                fixed.append(statement)
+                pagecache.statement_changed(statement.pk)
+    return fixed
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+def find_or_create_organisation(name: str) -> Organisation:
+    """The Organisation record for a name: an existing one by slug or name, else a new one."""
+    slug = slugify(name, allow_unicode=True)[:190] or "organisation"
+    found = (Organisation.objects.filter(slug=slug).first()
+             or Organisation.objects.filter(name__iexact=name).first())
+    if found:
+        return found
+    candidate, n = slug, 1
+    while Organisation.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{slug}-{n}"
+    return Organisation.objects.create(name=name, slug=candidate)
+
+
+def _link_organisation(signature: Signature) -> None:
+    if signature.is_organisation and signature.organisation_id is None and \
+            signature.organisation_name:
+        signature.organisation = find_or_create_organisation(signature.organisation_name)
+
+
+@transaction.atomic
+def do_record_organisation(statement: Statement, name: str, actor: Any = None) -> Signature:
+    """An organisation the editors record as signed (``signed_on``). Idempotent per name."""
+    organisation = find_or_create_organisation(name.strip())
+    existing = (Signature.objects.filter(statement=statement, organisation=organisation)
+                .visible().first())
+    if existing:
+        return existing
+    signature = Signature(statement=statement, kind=Signature.Kind.ORGANISATION,
+                          source=Signature.Source.EDITOR, status=Signature.Status.VISIBLE,
+                          organisation_name=organisation.name, organisation=organisation,
+                          show_name=True, confirmed_at=timezone.now(),
+                          revision=current_revision(statement), language=statement.language)
+    signature.save()
+    _apply_counts(signature, (0, 0))
+    audit.record(actor, "signature.record_organisation", signature, statement=statement.pk)
+    return signature
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+def _sign_once(statement: Statement, details: SignerDetails, ip_hash: str, language: str) -> None:
+    with transaction.atomic():
+        existing = (Signature.objects.active().filter(statement=statement, email=details.email)
+                    .select_related("statement").first())
+        if existing is not None:
+            _mail_again(existing, language)
+            return
+        signature = Signature(
+            statement=statement, kind=details.kind, name=details.name,
+            organisation_name=details.organisation,
+            role=details.role, country=details.country, email=details.email,
+            show_name=details.show_name, comment=details.comment, ip_hash=ip_hash,
+            language=language, mails_sent=1, last_mailed_at=timezone.now())
+        signature.save()
+        _mail(signature, "confirm", language)
+
+
+def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
+            ) -> None:
+    """Store an unconfirmed signature and queue its confirmation mail in one transaction, or,
+    when the address already signed, queue a mail to that address instead. The caller cannot
+    tell which happened: neither can the person at the form (DESIGN.md invariant 4)."""
+    try:
+        _sign_once(statement, details, ip_hash, language)
+    except IntegrityError:
+        # Lost a race with the same address: the other one is now the existing signature.
+        _sign_once(statement, details, ip_hash, language)
+
+
+def do_resend_confirmation(statement: Statement, email: str, language: str) -> None:
+    with transaction.atomic():
+        pending = (Signature.objects.unconfirmed().filter(statement=statement, email=email)
+                   .select_related("statement").first())
+        if pending is not None:
+            _mail_again(pending, language)
+
+
+def is_held(statement: Statement, kind: str) -> bool:
+    policy = statement.signature_moderation
+    return policy == Statement.SignatureModeration.ALL or (
+        policy == Statement.SignatureModeration.ORGANISATIONS
+        and kind == Signature.Kind.ORGANISATION)
+
+
+def may_confirm(signature: Signature) -> bool:
+    """A signature sent in time may be confirmed after the deadline or after signing closed."""
+    statement = signature.statement
+    if statement.status not in (Statement.Status.PUBLISHED, Statement.Status.CLOSED):
+        return False
+    return statement.signing_deadline is None or signature.created_at < statement.signing_deadline
+
+
+@transaction.atomic
+def do_confirm(signature: Signature) -> Signature:
+    signature = (Signature.objects.select_for_update().select_related("statement")
+                 .get(pk=signature.pk))
+    if signature.status != Signature.Status.UNCONFIRMED:
+        raise NotConfirmable
+    before = _counted(signature)
+    statement = signature.statement
+    signature.confirmed_at = timezone.now()
+    signature.revision = current_revision(statement)
+    if is_held(statement, signature.kind):
+        signature.status = Signature.Status.HELD
+    else:
+        signature.status = Signature.Status.VISIBLE
+        _link_organisation(signature)
+    signature.save(update_fields=["status", "confirmed_at", "revision", "organisation",
+                                  "updated_at"])
+    _apply_counts(signature, before)
+    return signature
+
+
+@transaction.atomic
+def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
+    """The signer corrects a typo or shows/hides their name. A changed name, organisation or
+    comment goes back to review when the statement's policy reviews this kind."""
+    signature = (Signature.objects.select_for_update().select_related("statement")
+                 .get(pk=signature.pk))
+    if signature.status == Signature.Status.WITHDRAWN:
+        raise NotConfirmable
+    before = _counted(signature)
+    fields = {"name": changes["name"], "role": changes["role"], "country": changes["country"],
+              "comment": changes["comment"], "show_name": changes["show_name"]}
+    if signature.is_organisation or changes.get("organisation"):
+        fields["organisation_name"] = changes["organisation"]
+    changed = {k for k, v in fields.items() if getattr(signature, k) != v}
+    if not changed:
+        return signature
+    for key in changed:
+        setattr(signature, key, fields[key])
+    if "comment" in changed:
+        signature.comment_approved = False
+    if "organisation_name" in changed and signature.is_organisation:
+        signature.organisation = None
+    content_changed = bool(changed & {"name", "organisation_name", "role", "comment"})
+    if (content_changed and signature.status == Signature.Status.VISIBLE
+            and is_held(signature.statement, signature.kind)):
+        signature.status = Signature.Status.HELD
+    if signature.status == Signature.Status.VISIBLE:
+        _link_organisation(signature)
+    signature.save()
+    _apply_counts(signature, before)
+    return signature
+
+
+@transaction.atomic
+def do_withdraw(signature: Signature) -> Signature:
+    """Final: the name and the count go at once, and what we held about the signer is erased."""
+    signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    if signature.status == Signature.Status.WITHDRAWN:
+        return signature
+    before = _counted(signature)
+    signature.status = Signature.Status.WITHDRAWN
+    for field in ("name", "organisation_name", "role", "country", "email", "comment", "ip_hash"):
+        setattr(signature, field, "")
+    signature.organisation = None
+    signature.comment_approved = False
+    signature.save()
+    _apply_counts(signature, before)
+    return signature
+
+
+def expire_unconfirmed(now: Any = None) -> int:
+    """Delete sign-ons never confirmed within UNDERSIGNED["UNCONFIRMED_EXPIRY_DAYS"] days.
+    Called by the scheduler; returns how many were deleted."""
+    days = int(settings.UNDERSIGNED.get("UNCONFIRMED_EXPIRY_DAYS") or 7)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _per_model = Signature.objects.unconfirmed().filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- moderation --------------------------------------------------------------------------------
+
+def do_approve(signatures: QuerySet[Signature], actor: Any) -> int:
+    """Held (or rejected by mistake) signatures become visible; their comments are approved with
+    them, since the moderator has read them."""
+    done = 0
+    for pk in signatures.filter(status__in=[Signature.Status.HELD, Signature.Status.REJECTED]
+                                ).values_list("pk", flat=True):
+        with transaction.atomic():
+            signature = Signature.objects.select_for_update().get(pk=pk)
+            if signature.status not in (Signature.Status.HELD, Signature.Status.REJECTED):
+                continue
+            before = _counted(signature)
+            signature.status = Signature.Status.VISIBLE
+            signature.comment_approved = bool(signature.comment)
+            _link_organisation(signature)
+            signature.save()
+            _apply_counts(signature, before)
+            audit.record(actor, "signature.approve", signature,
+                         statement=signature.statement_id,
+                         organisation=signature.organisation_id)
+            done += 1
+    return done
+
+
+def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
+    """Never shown; the signer is not told why — only the statement's message, if it has one."""
+    done = 0
+    for pk in signatures.filter(status__in=[Signature.Status.HELD, Signature.Status.VISIBLE]
+                                ).values_list("pk", flat=True):
+        with transaction.atomic():
+            signature = (Signature.objects.select_for_update().select_related("statement")
+                         .get(pk=pk))
+            if signature.status not in (Signature.Status.HELD, Signature.Status.VISIBLE):
+                continue
+            before = _counted(signature)
+            signature.status = Signature.Status.REJECTED
+            signature.save(update_fields=["status", "updated_at"])
+            _apply_counts(signature, before)
+            if signature.statement.rejection_message.strip() and signature.email:
+                _mail(signature, "rejected", signature.language,
+                      message=signature.statement.rejection_message)
+            audit.record(actor, "signature.reject", signature, statement=signature.statement_id)
+            done += 1
+    return done
+
+
+def do_moderate_comments(signatures: QuerySet[Signature], actor: Any, *, approve: bool) -> int:
+    done = 0
+    for signature in signatures.exclude(comment="").select_related("statement"):
+        with transaction.atomic():
+            Signature.objects.filter(pk=signature.pk).update(comment_approved=approve)
+            if signature.status == Signature.Status.VISIBLE:
+                pagecache.statement_changed(signature.statement_id)
+            audit.record(actor, "signature.comment_approve" if approve else
+                         "signature.comment_hide", signature, statement=signature.statement_id)
+            done += 1
+    return done
+
+
+@transaction.atomic
+def do_link_organisation(signature: Signature, organisation: Organisation | None, actor: Any
+                         ) -> Signature:
+    signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    signature.organisation = organisation
+    signature.save()
+    if signature.status == Signature.Status.VISIBLE:
+        pagecache.statement_changed(signature.statement_id)
+    audit.record(actor, "signature.link_organisation", signature,
+                 organisation=organisation.pk if organisation else None)
+    return signature

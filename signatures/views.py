@@ -1,0 +1,258 @@
+"""Public sign-on views: thin — parse input, check the protections, call an action.
+
+The statement page carries no per-visitor token, so the sign-on POST is csrf_exempt and
+protected instead by the Origin/Sec-Fetch-Site check, the windowed form token, the honeypot,
+rate limits on the keyed IP hash and, when switched on, proof of work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core import proof_of_work, protection
+from core.protection import Limit
+from signatures import actions, public, tokens
+from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
+from signatures.models import Signature
+from statements.models import Statement
+
+MAX_BODY_BYTES = 16 * 1024
+
+# Sized for a classroom or a campus behind one address: 30 people signing within a few
+# minutes pass; a script's burst of hundreds is slowed to this pace.
+# Two counters per accepted sign-on (cheap cache increments, nothing in the database).
+SIGN_LIMITS = (Limit("sign:statement", 60, 300),)
+SIGN_SITE_LIMITS = (Limit("sign:site", 200, 600),)
+RESEND_LIMIT = Limit("sign:resend", 10, 3600)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Pages for one signer: never cached, never indexed."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _message(request: HttpRequest, status: int, title: str, message: str,
+             extra: dict[str, Any] | None = None) -> HttpResponse:
+    return _private(render(request, "signatures/message.html",
+                           {"title": title, "message": message, **(extra or {})}, status=status))
+
+
+def _too_big(request: HttpRequest) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return True
+
+
+def _statement(slug: str) -> Statement:
+    # The text is not needed to sign, and it is the bulk of the row.
+    return get_object_or_404(Statement.objects.public().defer("body", "body_html", "summary"),
+                             slug=slug)
+
+
+def _form_page(request: HttpRequest, statement: Statement, form: SignForm, status: int
+               ) -> HttpResponse:
+    return _private(render(request, "signatures/sign.html",
+                           {"statement": statement, "form": form,
+                            "section": public.form_context(statement)}, status=status))
+
+
+def _closed(request: HttpRequest) -> HttpResponse:
+    return _message(request, 403, _("Signing is closed"),
+                    _("This statement no longer accepts signatures. Thank you for your interest."))
+
+
+@csrf_exempt
+@require_POST
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    if _too_big(request):
+        return _message(request, 413, _("Too much data"),
+                        _("What you sent is far longer than this form allows."))
+    statement = _statement(slug)
+    if not protection.is_same_origin(request):
+        return _message(request, 403, _("Not sent from this site"),
+                        _("Please sign using the form on the statement's page."))
+    if not statement.is_open_for_signing:
+        return _closed(request)
+    data = request.POST
+    if protection.honeypot_filled(data):
+        # Answer a bot exactly as a person, so it learns nothing; store nothing.
+        return HttpResponseRedirect(public.sent_url(statement), status=303)
+    form = SignForm(data)
+    valid = form.is_valid()
+    try:
+        protection.check_form_token(data.get(protection.TOKEN_FIELD, ""), "sign", statement.pk)
+    except protection.FormTokenError as error:
+        valid = False
+        form.add_error(None, _("Please wait a few seconds, then send the form again.")
+                       if str(error) == "too-fast" else
+                       _("This form was open for too long. Please check it and send it again."))
+    if proof_of_work.pow_required(statement) and not proof_of_work.verify_pow(request):
+        valid = False
+        form.add_error(None, _("The anti-flood check did not complete. It needs JavaScript for "
+                               "now; please switch it on, wait for the check, and send again."))
+    if not valid:
+        return _form_page(request, statement, form, 400)
+    ip = protection.ip_hash(request)
+    if not protection.within_limits([*[(limit, f"{statement.pk}:{ip}") for limit in SIGN_LIMITS],
+                                      *[(limit, ip) for limit in SIGN_SITE_LIMITS]]):
+        return _message(request, 429, _("Too many signatures from your network"),
+                        _("Many people have just signed from the same network as you. Please "
+                          "try again in a few minutes; your signature is welcome."))
+    cleaned = form.cleaned_data
+    actions.do_sign(statement, actions.SignerDetails(
+        kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
+        role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
+        show_name=cleaned["show_name"], comment=cleaned["comment"],
+    ), ip_hash=ip, language=get_language())
+    # Answered only now: do_sign's transaction has committed (DESIGN.md invariant 6).
+    return HttpResponseRedirect(public.sent_url(statement), status=303)
+
+
+@require_safe
+def sent(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same page for every signer of a statement: nothing about who signed."""
+    statement = _statement(slug)
+    return render(request, "signatures/sent.html", {"statement": statement})
+
+
+@csrf_exempt
+@require_POST
+def resend(request: HttpRequest, slug: str) -> HttpResponse:
+    if _too_big(request):
+        return _message(request, 413, _("Too much data"),
+                        _("What you sent is far longer than this form allows."))
+    statement = _statement(slug)
+    if not protection.is_same_origin(request):
+        return _message(request, 403, _("Not sent from this site"),
+                        _("Please use the form on this site."))
+    if protection.honeypot_filled(request.POST):
+        return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
+    try:
+        email = normalise_email(clean_text(request.POST.get("email", "")))[:254]
+    except Exception:
+        email = ""
+    if not email or "@" not in email:
+        return _message(request, 400, _("Email address missing"),
+                        _("Please enter the address you signed with."))
+    if not protection.within_limits([(RESEND_LIMIT, protection.ip_hash(request))]):
+        return _message(request, 429, _("Please wait"),
+                        _("Too many requests from your network. Please try again later."))
+    actions.do_resend_confirmation(statement, email, get_language())
+    return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
+
+
+def _token_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    if isinstance(error, tokens.TokenExpired):
+        return _message(request, 410, _("This link has expired"),
+                        _("Unconfirmed signatures are deleted after a while. You are welcome to "
+                          "sign again from the statement's page."))
+    return _message(request, 404, _("This link is not valid"),
+                    _("Please check that you copied the whole link from the email."))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    try:
+        signature = tokens.read_token(token, tokens.CONFIRM)
+    except (tokens.TokenInvalid, tokens.TokenExpired) as error:
+        return _token_error(request, error)
+    manage_url = reverse("signatures:manage", args=[tokens.make_token(signature, tokens.MANAGE)])
+    if signature.status == Signature.Status.WITHDRAWN:
+        return _message(request, 410, _("This signature was withdrawn"),
+                        _("It no longer exists. You are welcome to sign again."))
+    if signature.status != Signature.Status.UNCONFIRMED:
+        return _message(request, 409, _("Already confirmed"),
+                        _("This signature is already confirmed. Thank you!"),
+                        {"link": manage_url, "link_text": _("Manage your signature")})
+    if not actions.may_confirm(signature):
+        return _closed(request)
+    if request.method == "POST":
+        if _too_big(request) or not protection.is_same_origin(request):
+            return _message(request, 403, _("Not sent from this site"),
+                            _("Please use the button on the confirmation page."))
+        try:
+            actions.do_confirm(signature)
+        except actions.NotConfirmable:
+            return _message(request, 409, _("Already confirmed"),
+                            _("This signature is already confirmed. Thank you!"),
+                            {"link": manage_url, "link_text": _("Manage your signature")})
+        return HttpResponseRedirect(manage_url + "?confirmed=1", status=303)
+    return _private(render(request, "signatures/confirm.html", {"signature": signature,
+                                                                "statement": signature.statement}))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        signature = tokens.read_token(token, tokens.MANAGE)
+    except (tokens.TokenInvalid, tokens.TokenExpired) as error:
+        return _token_error(request, error)
+    if signature.status == Signature.Status.WITHDRAWN:
+        return _message(request, 410, _("This signature was withdrawn"),
+                        _("Your signature was withdrawn and what we held about it erased."))
+    statement = signature.statement
+    initial = {"name": signature.name, "organisation": signature.organisation_name,
+               "role": signature.role, "country": signature.country,
+               "show_name": signature.show_name, "comment": signature.comment}
+    form = CorrectionForm(initial=initial, kind=signature.kind)
+    status = 200
+    notice = ""
+    if request.GET.get("confirmed"):
+        notice = (_("Thank you: your signature is confirmed and on the list.")
+                  if signature.status == Signature.Status.VISIBLE else
+                  _("Thank you: your signature is confirmed. It will appear once the editors "
+                    "have reviewed it."))
+    if request.method == "POST":
+        if _too_big(request) or not protection.is_same_origin(request):
+            return _message(request, 403, _("Not sent from this site"),
+                            _("Please use the form on the page from your email."))
+        action = request.POST.get("action")
+        if action == "withdraw":
+            actions.do_withdraw(signature)
+            return _message(request, 200, _("Your signature is withdrawn"),
+                            _("Your name and your count are gone from the list, and what we held "
+                              "about you for this signature is erased."),
+                            {"link": statement.get_absolute_url(),
+                             "link_text": _("Back to the statement")})
+        if action != "correct":
+            return _message(request, 400, _("Unknown action"),
+                            _("Please use the buttons on the page."))
+        form = CorrectionForm(request.POST, kind=signature.kind)
+        if form.is_valid():
+            signature = actions.do_correct(signature, form.cleaned_data)
+            return HttpResponseRedirect(request.path + "?saved=1", status=303)
+        status = 400
+    if request.GET.get("saved"):
+        notice = _("Your changes are saved.")
+    return _private(render(request, "signatures/manage.html", {
+        "signature": signature, "statement": statement, "form": form, "notice": notice,
+        "held": signature.status == Signature.Status.HELD,
+        "rejected": signature.status == Signature.Status.REJECTED,
+        "unconfirmed": signature.status == Signature.Status.UNCONFIRMED,
+    }, status=status))
+
+
+@require_safe
+def signatories(request: HttpRequest, slug: str) -> HttpResponse:
+    """The full list: one kind at a time, keyset-paginated, searchable, two orders."""
+    statement = _statement(slug)
+    try:
+        page = public.list_page(statement, request.GET)
+    except public.BadListQuery:
+        return _message(request, 400, _("Bad list request"),
+                        _("This list page does not exist. Please start from the first page."))
+    return render(request, "signatures/list.html", {"statement": statement, "page": page})

@@ -1,0 +1,78 @@
+"""Issue 4 in a real browser with JavaScript off: comment, reply, reply to the reply through
+the ``?replyto=N`` pages, find the thread nested, and check it with axe-core."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from comments.models import Comment
+from core import pagecache, protection
+from statements.models import Statement
+from tests.browser.conftest import BrowserSite, axe_violations
+from tests.conftest import make_statement
+
+
+@pytest.fixture
+def statement(transactional_db):
+    return make_statement("water-is-life", title="Water is life",
+                          comment_moderation=Statement.CommentModeration.NONE)
+
+
+def write(page: Page, *, body: str, name: str, email: str) -> None:
+    form = page.locator("form.comment-form")
+    form.get_by_label("Comment").fill(body)
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Email").fill(email)
+    form.get_by_role("button", name="Post").click()
+    expect(page.get_by_role("heading", name="Your comment")).to_be_visible()
+    expect(page.get_by_text("Your comment is published.")).to_be_visible()
+
+
+def show(page: Page) -> None:
+    pagecache.clear_local()  # skip the cache's one-second generation lag, not its invalidation
+    page.goto("/en/s/water-is-life/")
+
+
+def test_comment_reply_and_reply_to_the_reply_without_javascript(site: BrowserSite, page: Page,
+                                                                  statement, monkeypatch):
+    monkeypatch.setattr(protection, "MIN_FILL_SECONDS", 0)
+    show(page)
+    expect(page.get_by_role("heading", name="Leave a reply")).to_be_visible()
+    expect(page.get_by_text("Your email address will not be published.").first).to_be_visible()
+    write(page, body="Water is *life*.", name="Amina", email="amina@example.org")
+    first = Comment.objects.get()
+
+    show(page)
+    page.get_by_role("link", name="Reply to Amina").click()
+    expect(page.get_by_role("heading", name="Reply to Amina")).to_be_visible()
+    expect(page.locator("#id_body")).to_be_focused()
+    write(page, body="We are with you.", name="Ben", email="ben@example.org")
+    second = Comment.objects.latest("id")
+    assert second.parent_id == first.pk
+
+    show(page)
+    page.get_by_role("link", name="Reply to Ben").click()
+    expect(page.locator("#id_body")).to_be_focused()
+    write(page, body="Thank you, Ben.", name="Amina", email="amina@example.org")
+    third = Comment.objects.latest("id")
+    assert third.parent_id == second.pk
+
+    show(page)
+    nested = page.locator(f"li#comment-{first.pk} li#comment-{second.pk} li#comment-{third.pk}")
+    expect(nested).to_contain_text("Thank you, Ben.")
+    expect(page.locator(f"li#comment-{first.pk} > article")).to_contain_text("Water is life.")
+    expect(page.locator(f"#comment-{first.pk} em")).to_have_text("life")
+    assert "amina@example.org" not in page.content()
+
+    # A permalink lands on the comment.
+    page.goto(f"/en/comments/c/{third.pk}/")
+    assert page.url.endswith(f"#comment-{third.pk}")
+
+    problems = [axe_violations(page, "/en/s/water-is-life/"),
+                axe_violations(page, f"/en/comments/{statement.pk}/?replyto={third.pk}"),
+                axe_violations(page, f"/en/comments/{statement.pk}/",
+                               prepare=lambda p: p.locator("form.comment-form button").click())]
+    problems = [p for p in problems if p]
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)

@@ -1,0 +1,89 @@
+"""Helpers for the comment tests: a valid form post, permissive limits unless a test lowers
+them, and no minimum fill time unless a test checks it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from comments.models import Comment, ModerationSettings
+from comments.public import FORM_PURPOSE
+from core import pagecache, protection
+from statements.models import Statement
+from tests.conftest import Mailbox
+
+
+@pytest.fixture(autouse=True)
+def _quick_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(protection, "MIN_FILL_SECONDS", 0)
+
+
+@pytest.fixture(autouse=True)
+def _generous_limits(db) -> ModerationSettings:
+    site = ModerationSettings.current()
+    for field in ("per_ip_per_minute", "per_ip_per_hour", "per_address_per_minute",
+                  "per_address_per_hour", "per_statement_per_minute", "site_per_minute"):
+        setattr(site, field, 10_000)
+    site.save()
+    return site
+
+
+@pytest.fixture
+def open_statement(db) -> Statement:
+    from tests.conftest import make_statement
+    return make_statement("open-talk", comment_moderation=Statement.CommentModeration.NONE)
+
+
+def form_data(statement: Statement, **fields: Any) -> dict[str, Any]:
+    data = {"name": "Amina", "email": "amina@example.org", "website": "", "body": "Solidarity.",
+            protection.TOKEN_FIELD: protection.form_token(FORM_PURPOSE, statement.pk)}
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post(client: Client, statement: Statement, **fields: Any):  # noqa: ANN201
+    extra = fields.pop("headers", {})
+    return client.post(f"/en/comments/{statement.pk}/", form_data(statement, **fields), **extra)
+
+
+def post_ok(client: Client, statement: Statement, **fields: Any) -> Comment:
+    response = post(client, statement, **fields)
+    assert response.status_code == 303, response.content.decode()[:2000]
+    return Comment.objects.latest("id")
+
+
+def page(client: Client, statement: Statement, query: str = "") -> str:
+    """The public statement page. The cache's per-process copy of the generations lags up to a
+    second by design; tests skip that lag, the shared generations still decide."""
+    pagecache.clear_local()
+    response = client.get(f"/en/s/{statement.slug}/{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Mailbox]:
+    """The shared real SMTP server, on a port chosen up front: aiosmtpd's start-up check
+    connects to the port it was given, so port 0 cannot be handed to it directly."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield box
+    controller.stop()

@@ -1,0 +1,64 @@
+"""Fixtures for the page-cache tests: requests through the real WSGI entry point."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from core import pagecache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> Iterator[None]:
+    # The per-process layer outlives Django's cache settings between tests: start empty.
+    pagecache.clear_local()
+    yield
+    pagecache.clear_local()
+
+
+@dataclass
+class WsgiResponse:
+    status: int
+    headers: dict[str, str]
+    header_list: list[tuple[str, str]]
+    body: bytes
+
+
+def wsgi_request(path: str, *, method: str = "GET", query: str = "", body: bytes = b"",
+                 headers: dict[str, str] | None = None) -> WsgiResponse:
+    """One request through ``undersigned.wsgi.application``, as granian would make it."""
+    from undersigned.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict = {}
+
+    def start_response(status: str, header_list: list, exc_info: object = None) -> None:
+        captured["status"] = int(status.split(" ", 1)[0])
+        captured["headers"] = header_list
+
+    chunks = application(environ, start_response)
+    try:
+        content = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return WsgiResponse(captured["status"], {k.lower(): v for k, v in captured["headers"]},
+                        list(captured["headers"]), content)
+
+
+@pytest.fixture
+def wsgi():
+    return wsgi_request

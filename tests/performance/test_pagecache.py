@@ -1,0 +1,208 @@
+"""The whole-page cache: fresh within 5 seconds, the same bytes for everyone, never personal.
+
+These go through ``undersigned.wsgi.application`` (the entry point granian serves), so the hit
+path in front of Django and the storing middleware are both exercised. ``transactional_db``:
+invalidation runs on commit, as in production.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import resolve
+from django.utils import timezone
+
+from core import pagecache
+from core.pagecache_middleware import PageCacheMiddleware
+from statements.models import Statement
+from tests.conftest import make_statement
+
+from .conftest import WsgiResponse, wsgi_request
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISIBILITY_SECONDS = 5
+
+
+def poll_until(path: str, text: str, *, present: bool = True) -> WsgiResponse:
+    """Ask for the page as an anonymous visitor until ``text`` shows (or the 5 s run out)."""
+    deadline = time.monotonic() + VISIBILITY_SECONDS
+    while True:
+        response = wsgi_request(path)
+        if (text.encode() in response.body) == present or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)
+
+
+def edit_behind_the_cache(statement: Statement, **fields: str) -> None:
+    """Change rows without any invalidation: shows whether an answer came from the cache."""
+    Statement.objects.filter(pk=statement.pk).update(**fields)
+
+
+@pytest.fixture
+def page() -> tuple[Statement, str]:
+    statement = make_statement(slug="viral", title="Original title")
+    return statement, "/en/s/viral/"
+
+
+def test_two_anonymous_visitors_get_identical_bytes(page) -> None:
+    _, url = page
+    first = wsgi_request(url, headers={"User-Agent": "phone", "X-Forwarded-For": "10.0.0.1"})
+    second = wsgi_request(url, headers={"User-Agent": "laptop", "Accept-Language": "es"})
+    assert first.status == second.status == 200
+    assert first.body == second.body
+    assert first.header_list == second.header_list
+    assert "set-cookie" not in first.headers
+    gz_one = wsgi_request(url, headers={"Accept-Encoding": "gzip, br"})
+    gz_two = wsgi_request(url, headers={"Accept-Encoding": "gzip"})
+    assert gz_one.headers["content-encoding"] == "gzip"
+    assert gz_one.body == gz_two.body
+
+
+def test_public_pages_carry_shared_cache_headers(page) -> None:
+    _, url = page
+    response = wsgi_request(url)
+    assert response.headers["cache-control"] == pagecache.PUBLIC_CACHE_CONTROL
+    assert "Accept-Encoding" in response.headers["vary"]
+    revalidated = wsgi_request(url, headers={"If-None-Match": response.headers["etag"]})
+    assert revalidated.status == 304 and revalidated.body == b""
+    head = wsgi_request(url, method="HEAD")
+    assert head.status == 200 and head.body == b""
+
+
+def test_cached_page_is_served_until_a_change_is_announced(page) -> None:
+    statement, url = page
+    assert b"Original title" in wsgi_request(url).body
+    edit_behind_the_cache(statement, title="Silent edit")
+    assert b"Original title" in wsgi_request(url).body  # served from the cache
+
+
+def test_statement_edit_shows_within_five_seconds(page) -> None:
+    statement, url = page
+    assert b"Original title" in wsgi_request(url).body
+    started = time.monotonic()
+    statement.title = "Edited title"
+    statement.save()  # post_save announces the change on commit
+    response = poll_until(url, "Edited title")
+    assert b"Edited title" in response.body
+    assert time.monotonic() - started <= VISIBILITY_SECONDS
+
+
+def test_change_announced_by_another_process_shows_within_five_seconds(page) -> None:
+    """Another app process bumps the shared generation; this one only sees the shared cache."""
+    statement, url = page
+    wsgi_request(url)
+    wsgi_request("/en/")
+    edit_behind_the_cache(statement, title="Changed elsewhere")
+    cache.set(pagecache.GENERATION_KEY.format(statement_id=statement.pk), "other-process")
+    cache.set(pagecache.SITE_GENERATION_KEY, "other-process")
+    started = time.monotonic()
+    assert b"Changed elsewhere" in poll_until(url, "Changed elsewhere").body
+    assert b"Changed elsewhere" in poll_until("/en/", "Changed elsewhere").body
+    assert time.monotonic() - started <= VISIBILITY_SECONDS
+
+
+def test_new_visible_signature_shows_within_five_seconds(page) -> None:
+    from signatures.models import Signature
+
+    statement, url = page
+    assert b"Ada Lovelace" not in wsgi_request(url).body
+    Signature.objects.create(statement=statement, kind=Signature.Kind.INDIVIDUAL,
+                             status=Signature.Status.VISIBLE, name="Ada Lovelace",
+                             email="ada@example.org", show_name=True,
+                             confirmed_at=timezone.now())
+    pagecache.statement_changed(statement.pk)  # what the sign-on actions do
+    assert b"Ada Lovelace" in poll_until(url, "Ada Lovelace").body
+
+
+def test_language_versions_and_lists_are_cached_and_invalidated(page) -> None:
+    statement, url = page
+    for path in ("/en/", "/es/", url, "/es" + url[3:]):
+        assert wsgi_request(path).status == 200
+    statement.title = "Renamed"
+    statement.save()
+    for path in ("/en/", url, "/es" + url[3:]):
+        assert b"Renamed" in poll_until(path, "Renamed").body
+
+
+def test_editors_bypass_the_cache(page, admin_user) -> None:
+    statement, url = page
+    wsgi_request(url)
+    edit_behind_the_cache(statement, title="Only editors see this yet")
+    client = Client()
+    client.force_login(admin_user)
+    session_cookie = client.cookies["sessionid"].value
+    response = wsgi_request(url, headers={"Cookie": f"sessionid={session_cookie}"})
+    assert b"Only editors see this yet" in response.body
+    assert b"Only editors see this yet" not in wsgi_request(url).body
+
+
+def test_editor_pages_are_never_stored(page, admin_user) -> None:
+    statement, url = page
+    client = Client()
+    client.force_login(admin_user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    Statement.objects.filter(pk=statement.pk).update(status=Statement.Status.DRAFT)
+    preview = wsgi_request(url, headers={"Cookie": cookie})
+    assert preview.status == 200  # an editor's preview of a draft
+    assert "public" not in preview.headers.get("cache-control", "")
+    assert wsgi_request(url).status == 404  # the anonymous visitor never gets the preview
+
+
+def test_any_other_cookie_bypasses_the_cache(page) -> None:
+    statement, url = page
+    wsgi_request(url)
+    edit_behind_the_cache(statement, title="Fresh for cookie holders")
+    with_cookie = wsgi_request(url, headers={"Cookie": "remember_commenter=abc"})
+    assert b"Fresh for cookie holders" in with_cookie.body
+    assert "public" not in with_cookie.headers.get("cache-control", "")
+    # ...and what the cookie holder got was not stored for others.
+    assert b"Fresh for cookie holders" not in wsgi_request(url).body
+
+
+def test_posts_are_never_answered_from_the_cache(page) -> None:
+    _, url = page
+    cached = wsgi_request(url)
+    posted = wsgi_request(url, method="POST", body=b"name=x",
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    # Django answered (refused: the view is GET-only, or the form checks failed): not the page.
+    assert posted.status >= 400
+    assert posted.body != cached.body
+
+
+def test_set_cookie_or_private_responses_are_never_stored(page) -> None:
+    statement, url = page
+    factory = RequestFactory()
+    for mark in ("cookie", "private", "no-store"):
+        def view(request, mark=mark):
+            request.resolver_match = resolve(url)
+            response = HttpResponse(f"<p>{mark}</p>", content_type="text/html; charset=utf-8")
+            if mark == "cookie":
+                response.set_cookie("visitor", "1")
+            else:
+                response["Cache-Control"] = mark
+            return response
+
+        middleware = PageCacheMiddleware(view)
+        middleware(factory.get(url))
+        assert pagecache.lookup(factory.get(url).META) is None, mark
+
+
+def test_cookie_bearing_request_is_not_stored(page) -> None:
+    _, url = page
+    factory = RequestFactory()
+    request = factory.get(url, HTTP_COOKIE="sessionid=abc")
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        request.resolver_match = resolve(url)
+        return HttpResponse("<p>personal</p>", content_type="text/html; charset=utf-8")
+
+    PageCacheMiddleware(view)(request)
+    assert pagecache.lookup(factory.get(url).META) is None
+    assert len(calls) == 1

@@ -1,0 +1,56 @@
+"""Builders for the records whose privacy these tests check."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from comments.models import Comment, email_key
+from signatures.models import Signature
+from statements.models import Statement
+from tests.conftest import Mailbox
+
+
+def make_signature(statement: Statement, email: str, *, status: str = "visible", name: str = "Ana Example",
+                   show_name: bool = True, kind: str = "individual", ip_hash: str = "f" * 32,
+                   comment: str = "", **fields) -> Signature:
+    return Signature.objects.create(
+        statement=statement, email=email, status=status, name=name, show_name=show_name,
+        kind=kind, ip_hash=ip_hash, comment=comment, country="Peru",
+        organisation_name=fields.pop("organisation_name", "River Keepers" if kind == "organisation" else ""),
+        confirmed_at=timezone.now() if status != "unconfirmed" else None, **fields)
+
+
+def make_comment(statement: Statement, email: str, *, status: str = "visible", name: str = "Ana",
+                 body: str = "We stand with you.", ip_hash: str = "e" * 32, parent: Comment | None = None,
+                 **fields) -> Comment:
+    return Comment.objects.create(
+        statement=statement, email=email, email_key=email_key(email), status=status, name=name,
+        body=body, body_html=f"<p>{body}</p>", ip_hash=ip_hash, parent=parent,
+        root=parent.root or parent if parent else None, depth=parent.depth + 1 if parent else 1,
+        listed=status == "visible", **fields)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Mailbox]:
+    """Like tests/conftest.py's, on a port chosen up front (aiosmtpd cannot start on port 0)."""
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield box
+    controller.stop()

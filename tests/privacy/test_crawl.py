@@ -1,0 +1,173 @@
+"""DESIGN.md invariant 1: no public response contains an email address, an IP address (raw or
+hashed), a user agent, or anything derived from them.
+
+Seeds signatures and comments through the real forms (with known addresses, IPs and user agents)
+and directly (every status and visibility), then crawls every public URL reachable from the home
+page — pages, pagination, language versions, feeds and JSON if linked, error pages — and looks for
+each secret and its derivatives in every body and header.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client, RequestFactory
+
+import comments.public
+import signatures.public
+from comments.models import Comment, email_key
+from core import protection
+from signatures import actions as signature_actions
+from signatures.models import Signature
+from statements.models import Statement
+from tests.conftest import make_statement
+from tests.privacy.conftest import make_comment, make_signature
+
+IPS = ["203.0.113.77", "198.51.100.203", "2001:db8::77"]
+USER_AGENT = "LeakCheckBrowser/9.9 (secret-ua-7f3a)"
+FORM_EMAILS = [f"crawl-secret-{i}@leak-check.example" for i in range(6)]
+DIRECT_EMAILS = [f"Direct.Secret{i}@Leak-Check.example" for i in range(12)]
+SKIP = ("/admin/", "/static/", "/media/")
+MAX_PAGES = 600
+
+
+def ip_hashes(ip: str) -> list[str]:
+    request = RequestFactory().get("/", REMOTE_ADDR=ip)
+    full = protection.ip_hash(request)
+    return [full, full[:16]]
+
+
+def derivatives(email: str) -> list[str]:
+    normal = email.strip().lower()
+    out = [normal, normal.split("@")[0], email_key(email)]
+    for value in {email, normal}:
+        raw = value.encode()
+        out += [hashlib.md5(raw).hexdigest(), hashlib.sha1(raw).hexdigest(),  # noqa: S324
+                hashlib.sha256(raw).hexdigest(),
+                hmac.new(settings.SECRET_KEY.encode(), raw, hashlib.sha256).hexdigest(),
+                base64.b64encode(raw).decode().rstrip("="),
+                base64.urlsafe_b64encode(raw).decode().rstrip("=")]
+    return out
+
+
+def secrets_to_find() -> list[str]:
+    found = [USER_AGENT, "secret-ua-7f3a", "leak-check", "crawl-secret", "direct.secret"]
+    for ip in IPS:
+        found += [ip, *ip_hashes(ip)]
+    for email in FORM_EMAILS + DIRECT_EMAILS:
+        found += derivatives(email)
+    stored = list(Signature.objects.exclude(ip_hash="").values_list("ip_hash", flat=True))
+    stored += list(Comment.objects.exclude(ip_hash="").values_list("ip_hash", flat=True))
+    stored += list(Comment.objects.exclude(email_key="").values_list("email_key", flat=True))
+    found += stored
+    found += [s[:16] for s in stored]
+    return sorted({s.lower() for s in found if s and len(s) >= 6})
+
+
+def post_through_the_forms(statement: Statement, monkeypatch) -> None:
+    monkeypatch.setattr(protection, "MIN_FILL_SECONDS", -10**9)
+    for i, email in enumerate(FORM_EMAILS):
+        client = Client(REMOTE_ADDR=IPS[i % len(IPS)], HTTP_USER_AGENT=USER_AGENT)
+        kind = "organisation" if i % 3 == 0 else "individual"
+        response = client.post(f"/en/sign/{statement.slug}/", {
+            "kind": kind, "name": f"Signer Person {i}", "organisation": f"Union {i}",
+            "role": "Member", "country": "Peru", "email": email, "show_name": "on" if i % 2 else "",
+            "comment": f"Why I sign {i}", protection.TOKEN_FIELD: protection.form_token("sign", statement.pk)})
+        assert response.status_code in (200, 303), response.content.decode()[:500]
+        response = client.post(f"/en/comments/{statement.pk}/", {
+            "name": f"Commenter {i}", "email": email, "website": "https://example.net/",
+            "body": f"Public words {i}", protection.TOKEN_FIELD:
+            protection.form_token(comments.public.FORM_PURPOSE, statement.pk)})
+        assert response.status_code in (200, 302, 303), response.content.decode()[:500]
+    for signature in Signature.objects.filter(email__in=FORM_EMAILS, status="unconfirmed"):
+        signature_actions.do_confirm(signature)
+
+
+def seed_directly(statement: Statement) -> None:
+    statuses = ["visible", "visible", "held", "unconfirmed", "rejected", "withdrawn"]
+    for i, email in enumerate(DIRECT_EMAILS):
+        make_signature(statement, email.lower(), status=statuses[i % len(statuses)], show_name=i % 4 != 1,
+                       name=f"Direct Signer {i}", kind="organisation" if i % 5 == 0 else "individual",
+                       ip_hash=ip_hashes(IPS[i % len(IPS)])[0], comment=f"Reason {i}",
+                       comment_approved=i % 2 == 0)
+        parent = make_comment(statement, email, status=["visible", "held", "spam", "removed"][i % 4],
+                              name=f"Direct Commenter {i}", ip_hash=ip_hashes(IPS[i % len(IPS)])[0])
+        if parent.status == "visible":
+            make_comment(statement, email, name=f"Replier {i}", parent=parent, body="A reply")
+    signature_actions.reconcile_counts()
+
+
+LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"'#]+)""", re.I)
+
+
+def links_in(base: str, body: str) -> list[str]:
+    out = []
+    for raw in LINK.findall(body):
+        url = urljoin(base, raw.replace("&amp;", "&"))
+        parts = urlsplit(url)
+        if parts.netloc and parts.netloc not in ("testserver", urlsplit(settings.BASE_URL).netloc):
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path.startswith("/") and not path.startswith(SKIP):
+            out.append(path)
+    return out
+
+
+def crawl(client: Client, start: list[str]) -> dict[str, tuple[int, str]]:
+    seen: dict[str, tuple[int, str]] = {}
+    queue = deque(start)
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        response = client.get(path)
+        headers = "\n".join(f"{k}: {v}" for k, v in response.items())
+        cookies = "\n".join(str(c) for c in response.cookies.values())
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8", "replace")
+        seen[path] = (response.status_code, headers + "\n" + cookies + "\n" + text)
+        if response.status_code in (301, 302, 303, 307, 308):
+            queue.append(urlsplit(response["Location"]).path or "/")
+        if "html" in response.get("Content-Type", "") or "xml" in response.get("Content-Type", ""):
+            queue.extend(links_in(path, text))
+    return seen
+
+
+@pytest.mark.django_db
+def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None:
+    monkeypatch.setattr(signatures.public, "PAGE_SIZE", 3)
+    monkeypatch.setattr(comments.public, "PAGE_SIZE", 2)
+    statement = make_statement("open-letter", signature_moderation="none", comment_moderation="none")
+    make_statement("second-statement", title="Second", issuers=("Lake Friends",))
+    post_through_the_forms(statement, monkeypatch)
+    seed_directly(statement)
+    assert Signature.objects.filter(email__contains="leak-check", status="visible").count() >= 4
+    assert Comment.objects.filter(status="visible").count() >= 4
+
+    anonymous = Client(REMOTE_ADDR=IPS[0], HTTP_USER_AGENT=USER_AGENT)  # even the signer's own
+    pages = crawl(anonymous, ["/", "/en/", "/es/", "/en/privacy/", "/es/privacy/",
+                              "/en/no-such-page/", "/es/s/no-such-statement/", "/en/s/open-letter/?page=999",
+                              "/en/signatories/open-letter/?after=garbage", "/en/comments/c/999999/",
+                              "/en/privacy/your-data/forged-token/", "/robots.txt", "/sitemap.xml"])
+
+    visited = [p for p, (status, _) in pages.items() if status == 200]
+    print(len(pages), sorted(pages))
+    assert len(visited) >= 8, visited
+    assert any("/es/" in p for p in visited)
+    assert any(("page=" in p or "after=" in p) for p in visited), "pagination was not reached"
+    assert {404} <= {status for status, _ in pages.values()}
+    secrets = secrets_to_find()
+    leaks = [(path, secret) for path, (_status, text) in pages.items() for secret in secrets
+             if secret in text.lower()]
+    assert leaks == []
+    # Shown names did reach the public pages (the crawl saw the real content).
+    everything = "\n".join(text for _s, text in pages.values())
+    assert "Signer Person 1" in everything and "Public words" in everything
+    assert "Direct Commenter" in everything
