@@ -3,6 +3,7 @@
 python bench/djtools.py render SLUG N       median time of N uncached renders (whole Django stack)
 python bench/djtools.py count TAG          sign-ons and comments the run stored (committed rows)
 python bench/djtools.py export SLUG        CSV export of the statement: seconds and peak RSS
+python bench/djtools.py enqueue-mail N     queue N mails at once (the worker then delivers them)
 python bench/djtools.py queue              background tasks still waiting
 Each prints one line of JSON.
 """
@@ -107,6 +108,24 @@ def export(slug: str) -> dict[str, Any]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def enqueue_mail(count: int) -> dict[str, Any]:
+    """Queue ``count`` confirmation-sized mails at once, as a burst of sign-ons would."""
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from core.mail import send_mail_task
+
+    body = "Please confirm your signature: http://127.0.0.1/en/signature/confirm/x/\n" * 8
+    started = time.perf_counter()
+    with transaction.atomic():
+        for i in range(count):
+            send_mail_task.enqueue(to=f"mail{i}@bench.example.org", subject="Confirm", body=body,
+                                   headers={})
+    return {"queued": count, "seconds": time.perf_counter() - started}
+
+
 def queue() -> dict[str, Any]:
     import django
 
@@ -124,6 +143,8 @@ def main() -> None:
         result = count(args[0])
     elif command == "export":
         result = export(args[0])
+    elif command == "enqueue-mail":
+        result = enqueue_mail(int(args[0]))
     elif command == "queue":
         result = queue()
     else:

@@ -68,14 +68,8 @@ class CommentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # nothing is edited by hand; moderation happens through the actions
 
-    def _can_moderate(self, request: HttpRequest) -> bool:
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("comments.moderate")
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        found = super().get_actions(request)
-        if not self._can_moderate(request):
-            return {}
-        return found
 
     @admin.display(description=_("comment"))
     def excerpt(self, comment: Comment) -> str:
@@ -93,27 +87,29 @@ class CommentAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">#{}</a>',
                            reverse("comments:permalink", args=[comment.pk]), comment.pk)
 
-    @admin.action(description=_("Approve selected comments"))
+    @admin.action(description=_("Approve selected comments"), permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_approve(request.user, queryset)
         self.message_user(request, _("%(count)d comments approved.") % {"count": count})
 
-    @admin.action(description=_("Mark selected comments as spam"))
+    @admin.action(description=_("Mark selected comments as spam"), permissions=["moderate"])
     def mark_spam(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_mark_spam(request.user, queryset)
         self.message_user(request, _("%(count)d comments marked as spam.") % {"count": count})
 
-    @admin.action(description=_("Remove selected comments"))
+    @admin.action(description=_("Remove selected comments"), permissions=["moderate"])
     def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_remove(request.user, queryset)
         self.message_user(request, _("%(count)d comments removed.") % {"count": count})
 
-    @admin.action(description=_("Send selected comments back to the queue"))
+    @admin.action(description=_("Send selected comments back to the queue"),
+                  permissions=["moderate"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_hold(request.user, queryset)
         self.message_user(request, _("%(count)d comments held.") % {"count": count})
 
-    @admin.action(description=_("Ban the address or IP hash of selected comments for N days"))
+    @admin.action(description=_("Ban the address or IP hash of selected comments for N days"),
+                  permissions=["moderate"])
     def ban(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = BanForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -135,7 +131,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def lockdown_view(self, request: HttpRequest) -> HttpResponse:
         """One click in a flood: hold or close a statement's comments for a chosen time."""
-        if not self._can_moderate(request):
+        if not self.has_moderate_permission(request):
             raise PermissionDenied
         if request.method == "POST" and "lift" in request.POST:
             statement = Statement.objects.filter(pk=request.POST.get("lift")).first()

@@ -10,7 +10,9 @@ What it enforces (DESIGN.md invariant 2 and issue 6):
 - unconfirmed signatures older than UNCONFIRMED_EXPIRY_DAYS are deleted;
 - signers' and commenters' addresses are erased EMAIL_RETENTION_DAYS_AFTER_ARCHIVE days after
   their statement was archived; the public record (names shown, comment text) stays;
-- moderators get their digest of held comments.
+- moderators get their digest of held comments;
+- tasks orphaned by a killed worker, and mails that failed on a network error, are queued again
+  (at-least-once delivery; see recover_tasks).
 """
 
 from __future__ import annotations
@@ -84,12 +86,52 @@ def erase_emails_of_archived(now: datetime) -> int:
     return erased
 
 
+# --- the task queue's own recovery ---------------------------------------------------------------
+# django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again: a
+# worker killed mid-task (SIGKILL, OOM, power loss) leaves it RUNNING forever, and a mail whose
+# SMTP server was briefly down ends FAILED. Both would be mails lost. Putting them back in the
+# queue makes delivery at-least-once: a mail may be sent twice (the worker died after the SMTP
+# server accepted it but before marking it done), never silently dropped.
+STALE_RUNNING_SECONDS = 15 * 60
+RETRY_QUEUES = ("mail",)
+RETRYABLE_ERRORS = ("smtplib.", "socket.", "ssl.", "builtins.ConnectionRefusedError",
+                    "builtins.ConnectionResetError", "builtins.ConnectionAbortedError",
+                    "builtins.TimeoutError", "builtins.OSError", "builtins.BrokenPipeError")
+MAX_ATTEMPTS = 8
+
+
+def _requeue(queryset: Any) -> int:
+    return queryset.update(status="READY", started_at=None, finished_at=None,
+                           exception_class_path="", traceback="", return_value=None)
+
+
+def recover_tasks(now: datetime, stale_after: float = STALE_RUNNING_SECONDS) -> int:
+    """Requeue tasks orphaned by a killed worker, and mails that failed on a network error
+    (with a growing pause between attempts; each claim adds a worker id, so that counts them)."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    recovered = _requeue(DBTaskResult.objects.filter(
+        status="RUNNING", started_at__lt=now - timedelta(seconds=stale_after)))
+    transient = Q()
+    for prefix in RETRYABLE_ERRORS:
+        transient |= Q(exception_class_path__startswith=prefix)
+    for task_result in (DBTaskResult.objects.filter(status="FAILED", queue_name__in=RETRY_QUEUES)
+                        .filter(transient).only("id", "finished_at", "worker_ids")[:500]):
+        attempts = len(task_result.worker_ids or [])
+        pause = timedelta(seconds=min(60 * 2 ** attempts, 6 * 3600))
+        if attempts < MAX_ATTEMPTS and task_result.finished_at and task_result.finished_at < now - pause:
+            recovered += _requeue(DBTaskResult.objects.filter(pk=task_result.pk, status="FAILED"))
+    return recovered
+
+
 def send_digest(now: datetime) -> int:
     step = _optional("comments.actions.send_moderation_digest")
     return step(now) if step else 0
 
 
 STEPS: list[tuple[str, Callable[[datetime], int]]] = [
+    ("tasks_recovered", recover_tasks),
     ("ip_hashes_erased", erase_old_ip_hashes),
     ("unconfirmed_expired", expire_unconfirmed),
     ("archived_emails_erased", erase_emails_of_archived),

@@ -10,6 +10,8 @@ How it works
   or Redis). ``statement_changed`` replaces the statement's token and the site's (home, category
   and organisation pages show titles and counts). Random tokens instead of counters because the
   file cache's ``incr`` is a read-modify-write that two processes can interleave and lose.
+  Inside a transaction the tokens are replaced twice, at once and again on commit (see
+  ``_bump_now_and_on_commit``).
 * A cached page is the final response (after every middleware) of an anonymous GET, stored with
   the generations it depends on, read *before* it was rendered: a change committed during the
   render therefore always makes the entry stale, never freezes old content under a new token.
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 GENERATION_KEY = "pagecache:generation:{statement_id}"
 SITE_GENERATION_KEY = "pagecache:generation:site"
@@ -62,7 +64,7 @@ HARMLESS_COOKIES = frozenset({"csrftoken"})
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/healthz")
 # Public URL shapes (statements/urls.py under i18n_patterns). Only used to know which generation
 # a page depends on *before* rendering it; what may be stored is decided by the resolved view.
-STATEMENT_PATH = re.compile(r"^/(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?/)?s/([^/]+)/")
+STATEMENT_PATH = re.compile(r"^/(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?/)?(?:s|signatories)/([^/]+)/")
 GZIP_MIN_BYTES = 512
 # Headers the cache computes itself for each answer.
 _OWN_HEADERS = frozenset({"content-length", "content-encoding", "etag", "cache-control", "vary",
@@ -80,19 +82,26 @@ def _bump(keys: Iterable[str]) -> None:
     _local_generations.clear()
 
 
-def statement_changed(statement_id: int) -> None:
-    """Mark a statement's pages (and the site's lists) stale, once the transaction commits.
+def _bump_now_and_on_commit(keys: tuple[str, ...]) -> None:
+    """Bump at once, and again when the transaction commits.
 
-    Bumping before the commit would let a render read the old rows under the new generation
-    and keep them cached; ``on_commit`` runs at once outside a transaction.
-    """
-    keys = (SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
-    transaction.on_commit(lambda: _bump(keys))
+    The bump after the commit is the one that matters: a render that ran between the first
+    bump and the commit read the old rows under the new generation, and the second bump makes
+    that entry stale. The first one makes the change visible at once to the transaction's own
+    connection (and to tests, whose transactions never commit)."""
+    _bump(keys)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _bump(keys))
+
+
+def statement_changed(statement_id: int) -> None:
+    """Mark a statement's pages (and the site's lists) stale; call it on every visible change."""
+    _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)))
 
 
 def everything_changed() -> None:
     """Mark every cached page stale (an organisation or category renamed, a template deployed)."""
-    transaction.on_commit(lambda: _bump((GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)))
+    _bump_now_and_on_commit((GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY))
 
 
 def generation(statement_id: int | None = None) -> str:
@@ -116,19 +125,13 @@ def _current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple
     return tuple(_local_generations[k][0] for k in keys)
 
 
-def dependencies_for_path(path: str) -> tuple[str, ...] | None:
-    """The generation keys a public page depends on, or None when it has no statement id yet.
-
-    Statement pages depend on their statement; everything else on the site generation."""
-    match = STATEMENT_PATH.match(path)
-    if match is None:
-        return (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
-    return None
+# What every page that is not about one statement depends on (home, categories, organisations).
+GLOBAL_DEPENDENCIES = (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
 
 
 def dependencies_for_statement(statement_id: int | None) -> tuple[str, ...]:
     if statement_id is None:  # a 404 for now: publishing any statement bumps the site
-        return (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
+        return GLOBAL_DEPENDENCIES
     return (GLOBAL_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
 
 
@@ -340,14 +343,23 @@ def _everything_saved(sender: type, instance: Any, **kwargs: Any) -> None:
     everything_changed()
 
 
+def _settings_changed(setting: str, **kwargs: Any) -> None:
+    # A new cache (tests swap CACHES per test) holds new generations: forget this process's.
+    if setting == "CACHES":
+        clear_local()
+
+
 def connect_model_signals() -> None:
     """Statement edits (admin, import, actions) invalidate without each caller remembering to.
 
     Signatures and comments are not connected: most of their saves (an unconfirmed sign-on,
     a held comment) change nothing visible, so their actions call ``statement_changed``."""
+    from django.core.signals import setting_changed
     from django.db.models.signals import post_delete, post_save
 
     from statements import models as statement_models
+
+    setting_changed.connect(_settings_changed, dispatch_uid="pagecache-settings")
 
     for name in ("Statement", "Translation", "StatementIssuer", "StatementImage"):
         model = getattr(statement_models, name, None)

@@ -8,12 +8,15 @@ other entry points (the test client, another WSGI server pointed at Django direc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from core import pagecache
+
+logger = logging.getLogger("undersigned.pagecache")
 
 # The views whose anonymous answers are the same for everyone (statements/urls.py).
 PUBLIC_VIEWS = frozenset({
@@ -22,8 +25,12 @@ PUBLIC_VIEWS = frozenset({
     ("statements", "detail-version"),
     ("statements", "category"),
     ("statements", "organisation"),
+    ("signatures", "list"),
     ("", "home-negotiated"),
 })
+# Views of one statement, found by the ``slug`` in their URL (see pagecache.STATEMENT_PATH).
+STATEMENT_VIEWS = frozenset({("statements", "detail"), ("statements", "detail-version"),
+                             ("signatures", "list")})
 CACHEABLE_STATUSES = frozenset({200, 404})
 # Vary values that cannot make two anonymous visitors' pages differ (or that the key covers).
 HARMLESS_VARY = frozenset({"accept-encoding", "cookie", "accept-language"})
@@ -53,12 +60,14 @@ class PageCacheMiddleware:
             return self.get_response(request)
         # Generations are read *before* rendering: a change committed meanwhile makes the
         # stored entry stale at once instead of hiding under the new generation.
-        slug = pagecache.statement_slug(request.path_info)
-        statement_id = _statement_id(slug) if slug else None
-        dependencies = (pagecache.dependencies_for_statement(statement_id) if slug
-                        else pagecache.dependencies_for_path(request.path_info))
-        assert dependencies is not None
-        generations = pagecache.read_generations(dependencies)
+        try:
+            slug = pagecache.statement_slug(request.path_info)
+            dependencies = (pagecache.dependencies_for_statement(_statement_id(slug)) if slug
+                            else pagecache.GLOBAL_DEPENDENCIES)
+            generations = pagecache.read_generations(dependencies)
+        except Exception:  # the cache is an optimisation: without it, Django still answers
+            logger.exception("page cache unavailable")
+            return self.get_response(request)
         response = self.get_response(request)
         vary_language = _storable(request, response, slug)
         if vary_language is None:
@@ -66,7 +75,10 @@ class PageCacheMiddleware:
         entry = pagecache.make_entry(
             response.status_code, response.reason_phrase, response.items(), response.content,
             dependencies, generations, vary_language)
-        pagecache.store(environ, entry)
+        try:
+            pagecache.store(environ, entry)
+        except Exception:
+            logger.exception("page cache could not store %s", request.path_info)
         return response_from_entry(entry, request)
 
 
@@ -91,9 +103,8 @@ def _storable(request: HttpRequest, response: HttpResponseBase, slug: str | None
     if match is None or (match.namespace, match.url_name) not in PUBLIC_VIEWS:
         return None
     # The dependencies were chosen from the path: make sure the view agrees on the statement.
-    if match.url_name in ("detail", "detail-version") and match.kwargs.get("slug") != slug:
-        return None
-    if slug is not None and match.url_name not in ("detail", "detail-version"):
+    of_statement = (match.namespace, match.url_name) in STATEMENT_VIEWS
+    if of_statement != (slug is not None) or (of_statement and match.kwargs.get("slug") != slug):
         return None
     vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
     if not vary <= HARMLESS_VARY:

@@ -129,6 +129,9 @@ class Signature(models.Model):
                          name="signature_list_confirmed"),
             models.Index(fields=["statement", "kind", "status", "show_name", "sort_name", "id"],
                          name="signature_list_alpha"),
+            # "Has this address signed?" on every sign-on (the partial unique index cannot serve
+            # it on SQLite: its condition is not implied by the query), and data-rights lookups.
+            models.Index(fields=["email", "statement"], name="signature_address"),
             # The moderation queue and expiry.
             models.Index(fields=["status", "created_at"], name="signature_status_created"),
         ]

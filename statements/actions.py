@@ -33,9 +33,8 @@ def record_revisions(statement: Statement, actor: Any) -> list[Revision]:
 
 
 def _changed(statement: Statement) -> None:
-    """Cached public pages show the new text once the change is committed."""
-    statement_id = statement.pk
-    transaction.on_commit(lambda: pagecache.statement_changed(statement_id))
+    """Cached public pages show the change (the page cache also bumps again on commit)."""
+    pagecache.statement_changed(statement.pk)
 
 
 def current_revision(statement: Statement) -> Revision | None:

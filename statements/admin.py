@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from statements import actions
-from statements.forms import StatementImageForm
+from statements.forms import StatementForm, StatementImageForm, TranslationForm
 from statements.models import (
     Category,
     Organisation,
@@ -34,6 +34,7 @@ class IssuerInline(admin.TabularInline):
 
 class TranslationInline(admin.StackedInline):
     model = Translation
+    form = TranslationForm
     extra = 0
     fields = ["language", "kind", "title", "summary", "body"]
 
@@ -70,6 +71,7 @@ class RevisionInline(admin.TabularInline):
 
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin):
+    form = StatementForm
     list_display = ["title", "status", "language", "category", "published_at", "view_link"]
     list_filter = ["status", "category", "language"]
     search_fields = ["title", "slug", "summary"]

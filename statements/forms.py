@@ -6,7 +6,37 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.images import check_image, process_upload
-from statements.models import StatementImage
+from statements.models import Statement, StatementImage, Translation
+
+
+def check_image_descriptions(body: str) -> str:
+    """Every image in a text needs a description (its alternative text)."""
+    from statements.importer import body_images
+
+    missing = [src for src, alt, _title in body_images(body or "") if src and not alt.strip()]
+    if missing:
+        raise ValidationError(
+            _("Describe every image for people who cannot see it: write ![what it shows](%(name)s)"
+              " instead of ![](%(name)s)."), params={"name": missing[0]}, code="alt")
+    return body
+
+
+class StatementForm(forms.ModelForm):
+    class Meta:
+        model = Statement
+        fields = ["body"]  # the admin adds the rest of its fieldsets
+
+    def clean_body(self) -> str:
+        return check_image_descriptions(self.cleaned_data.get("body", ""))
+
+
+class TranslationForm(forms.ModelForm):
+    class Meta:
+        model = Translation
+        fields = ["body"]  # the admin adds the rest of its fieldsets
+
+    def clean_body(self) -> str:
+        return check_image_descriptions(self.cleaned_data.get("body", ""))
 
 
 def clean_source_name(name: str) -> str:

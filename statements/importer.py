@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from django.conf import settings
@@ -245,14 +246,16 @@ def _date(path: Path, meta: dict) -> dt.datetime | None:
 _image_md = MarkdownIt("commonmark")
 
 
-def _body_images(body: str) -> Iterable[tuple[str, str, str]]:
+def body_images(body: str) -> Iterable[tuple[str, str, str]]:
     """(src, alt, title) of every image in a Markdown text."""
     stack = list(_image_md.parse(body))
     while stack:
         token = stack.pop(0)
         if token.type == "image":
             alt = token.content or "".join(c.content for c in token.children or [])
-            yield str(token.attrGet("src") or ""), alt, str(token.attrGet("title") or "")
+            # markdown-it percent-encodes addresses (río.png -> r%C3%ADo.png); files have names.
+            src = unquote(str(token.attrGet("src") or ""))
+            yield src, alt, str(token.attrGet("title") or "")
         stack[0:0] = list(token.children or [])
 
 
@@ -281,7 +284,7 @@ def _image_file(spec: StatementSpec, source: Path, src: str, what: str) -> Image
 
 
 def _collect_images(spec: StatementSpec, source: Path, body: str) -> None:
-    for src, alt, title in _body_images(body):
+    for src, alt, title in body_images(body):
         if not src:
             continue
         if EXTERNAL.match(src):
@@ -473,6 +476,11 @@ def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool
                                        position=position)
     # Translations added in the admin but absent from the file are kept: the file adds and
     # updates, it never destroys an editor's work.
+    if statement.translations.filter(language=spec.language).exists():
+        raise ImportFileError(
+            f"{spec.source}: the statement already has a translation in '{spec.language}', the "
+            "language this file gives for the original; delete that translation in the admin "
+            "or change 'language'")
     for item in spec.translations:
         Translation.objects.update_or_create(
             statement=statement, language=item.language,

@@ -3,6 +3,8 @@ them, categories and images."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -171,7 +173,8 @@ class Statement(models.Model):
             return render_statement(text, self.resolve_image if self.pk else None)
 
     def resolve_image(self, src: str) -> ResolvedImage | None:
-        image = self.images.filter(source_name=src.rsplit("/", 1)[-1]).first()
+        # The text's address is percent-encoded by the Markdown parser; the name is not.
+        image = self.images.filter(source_name=unquote(src).rsplit("/", 1)[-1]).first()
         return image.resolved() if image else None
 
     def get_absolute_url(self) -> str:

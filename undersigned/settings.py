@@ -94,6 +94,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-32000;"
             "PRAGMA temp_store=MEMORY;"
             "PRAGMA mmap_size=268435456;"
+            # Keep the WAL file from growing without bound after a burst of writes.
+            "PRAGMA journal_size_limit=67108864;"
         ),
     }
 else:
@@ -119,7 +121,9 @@ else:
     }
 
 # --- background tasks -----------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# core.mail queues on "mail"; the worker runs every queue (serve: --queue-name "*").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default", "mail"]}}
 
 # --- email ----------------------------------------------------------------------------------
 _email = urlsplit(CONFIG.email_url)

@@ -21,12 +21,24 @@ def statement(transactional_db):
 
 def write(page: Page, *, body: str, name: str, email: str) -> None:
     form = page.locator("form.comment-form")
-    form.get_by_label("Comment").fill(body)
-    form.get_by_label("Name").fill(name)
-    form.get_by_label("Email").fill(email)
+    # Found by their labels, as a screen reader user would.
+    form.get_by_label("Comment *").fill(body)
+    form.get_by_label("Name *").fill(name)
+    form.get_by_label("Email *").fill(email)
     form.get_by_role("button", name="Post").click()
     expect(page.get_by_role("heading", name="Your comment")).to_be_visible()
     expect(page.get_by_text("Your comment is published.")).to_be_visible()
+
+
+def send_with_errors(page: Page) -> None:
+    """The form page as it comes back with an error next to a field."""
+    form = page.locator("form.comment-form")
+    form.get_by_label("Comment *").fill("Kept text")
+    form.get_by_label("Name *").fill("Amina")
+    form.get_by_label("Email *").fill("amina@localhost-only")
+    form.get_by_role("button", name="Post").click()
+    expect(page.locator("#comment-email-errors")).to_be_visible()
+    expect(page.locator("#comment-body")).to_have_value("Kept text")
 
 
 def show(page: Page) -> None:
@@ -46,14 +58,14 @@ def test_comment_reply_and_reply_to_the_reply_without_javascript(site: BrowserSi
     show(page)
     page.get_by_role("link", name="Reply to Amina").click()
     expect(page.get_by_role("heading", name="Reply to Amina")).to_be_visible()
-    expect(page.locator("#id_body")).to_be_focused()
+    expect(page.locator("#comment-body")).to_be_focused()
     write(page, body="We are with you.", name="Ben", email="ben@example.org")
     second = Comment.objects.latest("id")
     assert second.parent_id == first.pk
 
     show(page)
     page.get_by_role("link", name="Reply to Ben").click()
-    expect(page.locator("#id_body")).to_be_focused()
+    expect(page.locator("#comment-body")).to_be_focused()
     write(page, body="Thank you, Ben.", name="Amina", email="amina@example.org")
     third = Comment.objects.latest("id")
     assert third.parent_id == second.pk
@@ -69,10 +81,23 @@ def test_comment_reply_and_reply_to_the_reply_without_javascript(site: BrowserSi
     page.goto(f"/en/comments/c/{third.pk}/")
     assert page.url.endswith(f"#comment-{third.pk}")
 
-    problems = [axe_violations(page, "/en/s/water-is-life/"),
+    # A held comment: shown to its author alone, on a page of its own.
+    Statement.objects.filter(pk=statement.pk).update(comment_moderation="all")
+    show(page)
+    form = page.locator("form.comment-form")
+    form.get_by_label("Comment *").fill("Please check me.")
+    form.get_by_label("Name *").fill("Carla")
+    form.get_by_label("Email *").fill("carla@example.org")
+    form.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    expect(page.locator(".awaiting")).to_contain_text("Please check me.")
+    yours = page.url
+    show(page)
+    expect(page.locator("section.discussion")).not_to_contain_text("Please check me.")
+
+    problems = [axe_violations(page, "/en/s/water-is-life/"), axe_violations(page, yours),
                 axe_violations(page, f"/en/comments/{statement.pk}/?replyto={third.pk}"),
-                axe_violations(page, f"/en/comments/{statement.pk}/",
-                               prepare=lambda p: p.locator("form.comment-form button").click())]
+                axe_violations(page, f"/en/comments/{statement.pk}/", prepare=send_with_errors)]
     problems = [p for p in problems if p]
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)

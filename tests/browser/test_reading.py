@@ -57,10 +57,10 @@ BODY_AR = """النهر الذي يغذي وادينا يُباع، تصريحً
 
 
 def photo_bytes(sky: str = "#9db8c7", land: str = "#c9b48a") -> bytes:
-    image = Image.new("RGB", (1200, 700), sky)
+    image = Image.new("RGB", (960, 540), sky)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 430, 1200, 700), fill=land)
-    draw.ellipse((900, 60, 1040, 200), fill="#f4e3a1")
+    draw.rectangle((0, 330, 960, 540), fill=land)
+    draw.ellipse((720, 50, 830, 160), fill="#f4e3a1")
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -108,7 +108,7 @@ def test_a_visitor_without_javascript_reads_the_statement_in_three_languages(
     expect(page.locator("h1")).to_have_text("Water is life: stop the river sell-off")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    # The photo is served by the site itself, at the size the layout needs.
+    # The photo loads (from the site itself: see the network check below), with its credit.
     photo = page.get_by_role("img", name="Neighbours carrying banners along the dry riverbed")
     expect(photo.first).to_be_visible()
     assert photo.first.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -125,6 +125,10 @@ def test_a_visitor_without_javascript_reads_the_statement_in_three_languages(
     # The next Tab continues inside the content, not back at the top of the page.
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    # ... and the element that has the focus shows it.
+    outline = page.locator(":focus").evaluate(
+        "el => [getComputedStyle(el).outlineStyle, parseFloat(getComputedStyle(el).outlineWidth)]")
+    assert outline[0] != "none" and outline[1] >= 2
 
     # Spanish: the interface and the statement switch together.
     page.get_by_role("navigation", name="Interface language").get_by_role(
@@ -141,6 +145,7 @@ def test_a_visitor_without_javascript_reads_the_statement_in_three_languages(
     expect(passage).to_have_attribute("dir", "rtl")
     assert passage.evaluate("el => getComputedStyle(el).direction") == "rtl"
     expect(page.locator("h1")).to_have_text("الماء حياة: أوقفوا بيع النهر")
+    expect(passage.locator(".notice")).to_be_visible()  # "a community translation"
     # The right edge of the Arabic title lines up with the right edge of its text column.
     title = page.locator("h1").bounding_box()
     column = passage.bounding_box()

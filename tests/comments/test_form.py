@@ -30,7 +30,7 @@ def test_form_has_the_contract_fields_and_says_what_is_required(anon, statement)
     assert "Your email address will not be published." in html
     # Required in words, not only with an asterisk, and the note sits by the email field.
     assert html.count("(required)") >= 3
-    assert 'aria-describedby="id_email_help' in html
+    assert 'aria-describedby="comment-email-help' in html
     remember = re.search(r'<input type="checkbox" name="remember"[^>]*>', html).group(0)
     assert "checked" not in remember
     assert 'name="fax"' in html  # honeypot
@@ -109,9 +109,9 @@ def test_form_page_keeps_input_and_puts_errors_next_to_the_field(anon, statement
     response = post(anon, statement, email="not-an-address", body="Kept text")
     assert response.status_code == 400
     text = response.content.decode()
-    assert 'id="id_email_errors"' in text and 'aria-invalid="true"' in text
+    assert 'id="comment-email-errors"' in text and 'aria-invalid="true"' in text
     assert "Kept text" in text and 'value="not-an-address"' in text
-    assert re.search(r'id="id_email"[^>]*autofocus', text)
+    assert re.search(r'id="comment-email"[^>]*autofocus', text)
     assert Comment.objects.count() == 0
 
 

@@ -110,13 +110,17 @@ def test_new_visible_signature_shows_within_five_seconds(page) -> None:
     from signatures.models import Signature
 
     statement, url = page
+    list_url = "/en/signatories/viral/"
     assert b"Ada Lovelace" not in wsgi_request(url).body
+    list_cached = wsgi_request(list_url).status == 200
     Signature.objects.create(statement=statement, kind=Signature.Kind.INDIVIDUAL,
                              status=Signature.Status.VISIBLE, name="Ada Lovelace",
                              email="ada@example.org", show_name=True,
                              confirmed_at=timezone.now())
     pagecache.statement_changed(statement.pk)  # what the sign-on actions do
     assert b"Ada Lovelace" in poll_until(url, "Ada Lovelace").body
+    if list_cached:  # the full, paginated list of signatories
+        assert b"Ada Lovelace" in poll_until(list_url, "Ada Lovelace").body
 
 
 def test_language_versions_and_lists_are_cached_and_invalidated(page) -> None:
@@ -206,3 +210,14 @@ def test_cookie_bearing_request_is_not_stored(page) -> None:
     PageCacheMiddleware(view)(request)
     assert pagecache.lookup(factory.get(url).META) is None
     assert len(calls) == 1
+
+
+@pytest.mark.django_db(transaction=False)
+def test_change_inside_an_uncommitted_transaction_is_visible_to_it() -> None:
+    """Tests (and the writing connection) see a change before the commit: bumped at once too."""
+    make_statement(slug="viral", title="Before")
+    url = "/en/s/viral/"
+    assert b"Before" in wsgi_request(url).body
+    Statement.objects.filter(slug="viral").update(title="After")
+    pagecache.statement_changed(Statement.objects.get(slug="viral").pk)
+    assert b"After" in wsgi_request(url).body

@@ -79,7 +79,8 @@ def post_through_the_forms(statement: Statement, monkeypatch) -> None:
         response = client.post(f"/en/sign/{statement.slug}/", {
             "kind": kind, "name": f"Signer Person {i}", "organisation": f"Union {i}",
             "role": "Member", "country": "Peru", "email": email, "show_name": "on" if i % 2 else "",
-            "comment": f"Why I sign {i}", protection.TOKEN_FIELD: protection.form_token("sign", statement.pk)})
+            "comment": f"Why I sign {i}",
+            protection.TOKEN_FIELD: protection.form_token("sign", statement.pk)})
         assert response.status_code in (200, 303), response.content.decode()[:500]
         response = client.post(f"/en/comments/{statement.pk}/", {
             "name": f"Commenter {i}", "email": email, "website": "https://example.net/",
@@ -158,7 +159,6 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
                               "/en/privacy/your-data/forged-token/", "/robots.txt", "/sitemap.xml"])
 
     visited = [p for p, (status, _) in pages.items() if status == 200]
-    print(len(pages), sorted(pages))
     assert len(visited) >= 8, visited
     assert any("/es/" in p for p in visited)
     assert any(("page=" in p or "after=" in p) for p in visited), "pagination was not reached"
@@ -171,3 +171,26 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
     everything = "\n".join(text for _s, text in pages.values())
     assert "Signer Person 1" in everything and "Public words" in everything
     assert "Direct Commenter" in everything
+
+
+@pytest.mark.django_db
+def test_raw_request_data_is_never_stored(monkeypatch) -> None:
+    """IPs and user agents reach the database, the cache and the logs only as nothing or a
+    keyed hash: after real sign-ons and comments, no table and no log handler holds them."""
+    import io
+    import logging
+
+    from django.core.management import call_command
+
+    statement = make_statement("open-letter", signature_moderation="none", comment_moderation="none")
+    post_through_the_forms(statement, monkeypatch)
+    out = io.StringIO()
+    call_command("dumpdata", stdout=out)
+    dump = out.getvalue().lower()
+    for raw in [*IPS, USER_AGENT, "secret-ua-7f3a"]:
+        assert raw.lower() not in dump, raw
+    # Logging goes to the console only (the operator's journal), never to files in the data dir.
+    for handler in settings.LOGGING.get("handlers", {}).values():
+        assert "File" not in handler.get("class", ""), handler
+    for name in ("", "django", "django.request", "undersigned"):
+        assert not any(type(h) is logging.FileHandler for h in logging.getLogger(name).handlers)

@@ -106,3 +106,31 @@ def test_scheduler_enqueues_once_and_the_worker_runs_it(statement, tasks) -> Non
 def test_scheduler_command_once(statement, capsys) -> None:
     call_command("scheduler", "--once")
     assert "ip_hashes_erased" in capsys.readouterr().out
+
+
+def test_tasks_orphaned_by_a_killed_worker_and_failed_mails_are_requeued() -> None:
+    from core.mail import send_mail_task
+
+    orphan = send_mail_task.enqueue(to="a@example.org", subject="s", body="b")
+    transient = send_mail_task.enqueue(to="b@example.org", subject="s", body="b")
+    broken = send_mail_task.enqueue(to="c@example.org", subject="s", body="b")
+    fresh = send_mail_task.enqueue(to="d@example.org", subject="s", body="b")
+    long_ago = timezone.now() - timedelta(hours=1)
+    DBTaskResult.objects.filter(pk__in=[orphan.id, fresh.id]).update(
+        status="RUNNING", started_at=long_ago, worker_ids=["w1"])
+    DBTaskResult.objects.filter(pk=fresh.id).update(started_at=timezone.now())
+    DBTaskResult.objects.filter(pk=transient.id).update(
+        status="FAILED", finished_at=long_ago, worker_ids=["w1"],
+        exception_class_path="smtplib.SMTPServerDisconnected")
+    DBTaskResult.objects.filter(pk=broken.id).update(
+        status="FAILED", finished_at=long_ago, worker_ids=["w1"],
+        exception_class_path="builtins.ValueError")
+    assert maintenance.recover_tasks(timezone.now()) == 2
+    status = {str(k): v for k, v in DBTaskResult.objects.values_list("id", "status")}
+    assert status[orphan.id] == "READY" and status[transient.id] == "READY"
+    assert status[broken.id] == "FAILED" and status[fresh.id] == "RUNNING"
+    # Give up after MAX_ATTEMPTS.
+    DBTaskResult.objects.filter(pk=transient.id).update(
+        status="FAILED", finished_at=long_ago - timedelta(days=2),
+        worker_ids=[f"w{i}" for i in range(maintenance.MAX_ATTEMPTS)])
+    assert maintenance.recover_tasks(timezone.now()) == 0

@@ -29,14 +29,24 @@ def test_form_on_the_statement_page_has_the_contract_fields(anon, statement):
 
 
 def test_statement_page_is_the_same_bytes_for_two_visitors(statement, client):
-    first = client.get("/en/s/water-is-life/")
+    from unittest import mock
+
     from django.test import Client
-    second = Client().get("/en/s/water-is-life/", REMOTE_ADDR="198.51.100.9",
-                          HTTP_USER_AGENT="Other/1.0")
+
+    from core import pagecache
+    # Both visits inside one token window (the token changes with the window, not the visitor),
+    # and past the page cache so that both are really rendered.
+    with mock.patch("core.protection.time.time", return_value=1_800_000_100.0), \
+            mock.patch.object(pagecache, "lookup", return_value=None), \
+            mock.patch.object(pagecache, "store"):
+        first = client.get("/en/s/water-is-life/")
+        second = Client().get("/en/s/water-is-life/", REMOTE_ADDR="198.51.100.9",
+                              HTTP_USER_AGENT="Other/1.0", HTTP_SEC_FETCH_SITE="none")
     assert first.content == second.content
     assert "Set-Cookie" not in first.headers and not first.cookies
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_sign_stores_unconfirmed_and_queues_the_mail_in_one_go(anon, statement, mailbox, tasks):
     response = post_sign(anon, statement, email="  Ana@Example.ORG ")
     assert response.status_code == 303
@@ -57,6 +67,7 @@ def test_sign_stores_unconfirmed_and_queues_the_mail_in_one_go(anon, statement, 
     assert "Water is life" in body
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_mail_is_in_the_signers_language(anon, statement, mailbox, tasks):
     post_sign(anon, statement, language="es", email="eva@example.org")
     tasks()
@@ -70,6 +81,7 @@ def test_sent_page_is_static(anon, statement):
     assert b"Check your inbox" in response.content
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_duplicate_answer_is_byte_for_byte_the_same(anon, statement, mailbox, tasks, client):
     first = post_sign(anon, statement, email="ana@example.org")
     from django.test import Client
@@ -83,6 +95,7 @@ def test_duplicate_answer_is_byte_for_byte_the_same(anon, statement, mailbox, ta
     assert Signature.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_existing_signer_gets_the_manage_link_instead(anon, statement, mailbox, tasks):
     post_sign(anon, statement, email="ana@example.org")
     tasks()
@@ -101,6 +114,7 @@ def test_existing_signer_gets_the_manage_link_instead(anon, statement, mailbox, 
     assert Signature.objects.get().name == "Ana Lima"  # nothing changed by the second try
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_duplicate_mails_are_limited(anon, statement, mailbox, tasks):
     for _ in range(5):
         post_sign(anon, statement, email="victim@example.org")
@@ -254,3 +268,30 @@ def test_the_signing_post_is_a_handful_of_queries(anon, statement, django_assert
     # password hashing, no SMTP.
     with django_assert_max_num_queries(6):
         assert post_sign(anon, statement, email="fast@example.org").status_code == 303
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signature_and_mail_task_commit_together_or_not_at_all(statement):
+    """Invariant 6: the insert and the task row are one transaction; no row without its mail."""
+    from unittest import mock
+
+    from django.db import DatabaseError
+    from django.test import Client
+
+    with mock.patch("signatures.actions.queue_mail", side_effect=DatabaseError("disk full")):
+        client = Client(raise_request_exception=False)
+        response = post_sign(client, statement, email="lost@example.org")
+    assert response.status_code == 500
+    assert not Signature.objects.exists()
+    assert DBTaskResult.objects.count() == 0
+    # And when it works, the answer comes after the commit: another connection sees the row.
+    assert post_sign(Client(), statement, email="kept@example.org").status_code == 303
+    from django.db import connections
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM signatures_signature WHERE email = %s",
+                           ["kept@example.org"])
+            assert cursor.fetchone()[0] == 1
+    finally:
+        other.close()

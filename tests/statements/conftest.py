@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,17 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from PIL import Image, ImageDraw
 
+from core import pagecache
 from core.roles import EDITOR, MODERATOR
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> Iterator[None]:
+    """The whole-page cache stays on (pages are served as visitors get them); its per-process
+    memory outlives Django's cache settings between tests, so each test starts it empty."""
+    pagecache.clear_local()
+    yield
+    pagecache.clear_local()
 
 
 def png_bytes(width: int = 1200, height: int = 800, colour: str = "#8a1c1c") -> bytes:

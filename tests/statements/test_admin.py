@@ -321,3 +321,15 @@ def test_role_groups_are_complete_after_the_first_migrate(editor, moderator):
     assert moderator.has_perm("statements.view_statement")
     assert not moderator.has_perm("statements.publish")
     assert not moderator.has_perm("statements.change_statement")
+
+
+def test_an_image_without_a_description_is_refused_in_the_text(editor_client):
+    statement = make_statement("water")
+    url = f"/admin/statements/statement/{statement.pk}/change/"
+    data = form_values(editor_client, url)
+    data.update(body="Look:\n\n![](river.jpg)", _save="Save")
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "Describe every image for people who cannot see it" in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.body == "We stand together."

@@ -391,3 +391,33 @@ def test_exit_code_and_stderr_from_the_console(tmp_path):
     assert result.returncode != 0
     assert "unknown key author" in result.stderr
     assert result.stdout == ""
+
+
+def test_image_files_with_accents_and_spaces_in_their_names(write_file, anon):
+    write_file("fotos/río al alba.png", png_bytes(700, 400))
+    path = write_file("s.md", """
+        ---
+        title: Río
+        slug: rio
+        status: published
+        ---
+        ![El río al alba](<fotos/río al alba.png> "Al alba. Credit: Íñigo Ñúñez")
+        """)
+    run_import(path)
+    image = StatementImage.objects.get()
+    assert image.source_name == "río al alba.png" and image.credit == "Íñigo Ñúñez"
+    html = anon.get("/en/s/rio/").content.decode()
+    assert "<figure>" in html and 'alt="El río al alba"' in html and "missing-image" not in html
+
+
+def test_changing_the_original_language_to_a_translated_one_is_refused(write_file):
+    write_file("s.es.md", "---\nlanguage: es\ntitle: Hola\n---\nTexto\n")
+    path = write_file("s.md", "---\ntitle: Hello\nslug: hello\ntranslations: [s.es.md]\n---\nHi\n")
+    run_import(path)
+    path.write_text("---\ntitle: Hola\nslug: hello\nlanguage: es\n---\nTexto\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="already has a translation in 'es'"):
+        run_import(path)
+
+    statement = Statement.objects.get()
+    assert (statement.language, statement.title) == ("en", "Hello")

@@ -2,7 +2,8 @@
 
 django-tasks-db has no cron. This small loop only enqueues (deduplicated against the task table,
 see core.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
-so a slow maintenance run never blocks the loop and a killed worker's run is picked up again.
+so a slow maintenance run never blocks the loop. The loop itself also puts back in the queue the
+tasks a killed worker left RUNNING (core.maintenance.recover_tasks).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
-from core.maintenance import enqueue_if_idle, maintain
+from core.maintenance import STALE_RUNNING_SECONDS, enqueue_if_idle, maintain, recover_tasks
 
 
 class Command(BaseCommand):
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=300.0,
                             help="seconds between enqueues (default 300)")
+        parser.add_argument("--stale-after", type=float, default=STALE_RUNNING_SECONDS,
+                            help="seconds after which a RUNNING task is taken for orphaned")
         parser.add_argument("--once", action="store_true",
                             help="run the maintenance now, in this process, and exit")
 
@@ -43,6 +47,8 @@ class Command(BaseCommand):
             if time.monotonic() >= next_run:
                 close_old_connections()
                 try:
+                    # Recovery runs here, not as a task: it must work when the worker is stuck.
+                    recover_tasks(timezone.now(), options["stale_after"])
                     enqueue_if_idle()
                 except Exception as exc:  # the database may be restarting: try again later
                     self.stderr.write(f"scheduler: could not enqueue maintenance: {exc}")

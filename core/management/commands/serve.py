@@ -32,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=settings.CONFIG.workers or None,
                             help="app processes (default: one per core, at least 2)")
+        parser.add_argument("--task-workers", type=int,
+                            default=int(os.environ.get("UNDERSIGNED_TASK_WORKERS", "1")),
+                            help="task worker processes (mail); more than 1 only with PostgreSQL: on "
+                                 "SQLite they queue for the claim lock (measured slower)")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the task worker (run it elsewhere)")
         parser.add_argument("--no-collectstatic", action="store_true")
@@ -58,7 +62,8 @@ class Command(BaseCommand):
                       "--queue-name", "*", "--interval", "0.2", "--no-reload"]
         children = [subprocess.Popen(server_cmd, env=env)]
         if not options["no_worker"]:
-            children.append(subprocess.Popen(worker_cmd, env=env))
+            children += [subprocess.Popen(worker_cmd, env=env)
+                         for _ in range(max(1, options["task_workers"]))]
         self.stdout.write(f"undersigned serving on http://{options['host']}:{options['port']}/ "
                           f"with {workers} app processes", self.style.SUCCESS)
         self.stdout.flush()

@@ -1,0 +1,66 @@
+"""The shared SQLite cache: Django's cache contract, atomic counters, and one truth for all."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from core.sqlitecache import SQLiteCache
+
+
+def backend(path: Path) -> SQLiteCache:
+    return SQLiteCache(str(path / "cache.sqlite3"), {"OPTIONS": {"MAX_ENTRIES": 50}})
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> SQLiteCache:
+    return backend(tmp_path)
+
+
+def test_get_set_add_delete(cache: SQLiteCache) -> None:
+    assert cache.get("missing", "default") == "default"
+    cache.set("page", {"body": b"<p>x</p>"}, 60)
+    assert cache.get("page") == {"body": b"<p>x</p>"}
+    assert cache.add("page", "other", 60) is False
+    assert cache.add("new", 1, 60) is True
+    assert cache.get_many(["page", "new", "gone"]) == {"page": {"body": b"<p>x</p>"}, "new": 1}
+    assert cache.delete("page") is True
+    assert cache.get("page") is None
+    cache.set_many({"a": True, "b": "text"}, None)
+    assert cache.get("a") is True and cache.get("b") == "text"
+
+
+def test_incr_is_atomic_and_typed(cache: SQLiteCache) -> None:
+    cache.add("hits", 1, 60)
+    assert [cache.incr("hits") for _ in range(3)] == [2, 3, 4]
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+
+
+def test_expired_keys_are_gone_and_can_be_added_again(cache: SQLiteCache) -> None:
+    cache.set("short", 1, 0.05)
+    time.sleep(0.1)
+    assert cache.get("short") is None
+    assert cache.has_key("short") is False
+    assert cache.add("short", 2, 60) is True
+    assert cache.get("short") == 2
+
+
+def test_two_processes_share_one_truth(tmp_path: Path) -> None:
+    """Two backend instances (as two app processes) see each other's writes at once."""
+    one, two = backend(tmp_path), backend(tmp_path)
+    one.set("pagecache:generation:1", "token-a", None)
+    assert two.get("pagecache:generation:1") == "token-a"
+    two.add("rl", 1, 60)
+    one.incr("rl")
+    assert two.get("rl") == 2
+
+
+def test_culling_keeps_the_table_bounded(cache: SQLiteCache) -> None:
+    for i in range(200):
+        cache.set(f"k{i}", i, 60)
+    cache._purge()
+    (count,) = cache._db().execute("SELECT count(*) FROM cache").fetchone()
+    assert count <= 50
