@@ -522,7 +522,8 @@ def bench_comments(app: App, env: dict[str, str], slug: str, plan: Plan, tag: st
         return
     fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
     fields.update({"name": "Bench Commenter", "body": "Solidarity from the benchmark."})
-    fields.pop("parent", None) if not fields.get("parent") else None
+    if not fields.get("parent"):
+        fields.pop("parent", None)  # a top-level comment
     time.sleep(4)
     say(f"comment POST, {plan.comment_seconds} s")
     result = wrk(app.url, plan.comment_seconds, plan.connections,

@@ -46,7 +46,9 @@ def _message(request: HttpRequest, title: str, message: str, *, status: int = 20
 
 
 def _statement(statement_id: int) -> Statement:
-    return get_object_or_404(Statement.objects.public(), pk=statement_id)
+    # The texts are the largest columns and no comment view needs them.
+    return get_object_or_404(Statement.objects.public().defer("body", "body_html", "summary"),
+                             pk=statement_id)
 
 
 def _remembered(request: HttpRequest) -> dict[str, str]:
@@ -126,16 +128,14 @@ def _post(request: HttpRequest, statement: Statement) -> HttpResponse:
                         gettext("This discussion is closed for new comments."), status=403,
                         link=statement.get_absolute_url(), link_text=statement.title)
     data = request.POST
-    values = {f: data.get(f, "")[:10_000] for f in FIELDS}
-    values.update(notify=bool(data.get("notify")), remember=bool(data.get("remember")))
-    form = CommentForm(data, statement=statement)
-    parent = None
-    valid = form.is_valid()
-    if form.parent_comment is not None:
-        parent = form.parent_comment
     if protection.honeypot_filled(data):
         return _message(request, gettext("Not sent"),
                         gettext("Your comment could not be accepted."), status=400)
+    values = {f: data.get(f, "")[:10_000] for f in FIELDS}
+    values.update(notify=bool(data.get("notify")), remember=bool(data.get("remember")))
+    form = CommentForm(data, statement=statement)
+    valid = form.is_valid()
+    parent = form.parent_comment
     try:
         protection.check_form_token(data.get(protection.TOKEN_FIELD, ""), public.FORM_PURPOSE,
                                     statement.pk)

@@ -43,7 +43,13 @@ class PublicHeadersMiddleware:
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), "
             "browsing-topics=(), display-capture=(), serial=(), bluetooth=()",
         )
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Public pages send no referrer at all (links in them may carry tokens). The admin uses
+        # "same-origin": under "no-referrer" browsers send `Origin: null` with every form POST,
+        # which Django's CSRF origin check rightly refuses — the admin could not save anything.
+        # Its URLs still never reach another site.
+        admin_prefix = getattr(settings, "ADMIN_URL_PREFIX", "/admin/")
+        policy = "same-origin" if request.path_info.startswith(admin_prefix) else "no-referrer"
+        response.headers.setdefault("Referrer-Policy", policy)
         # XFrameOptionsMiddleware sits innermost; responses that never reach it (an early 400
         # from RequestLimitsMiddleware) get the header here. A view that opts out on purpose
         # (xframe_options_exempt, e.g. a future embed) keeps its choice.

@@ -89,7 +89,9 @@ def read_token(token: str, *, now: float | None = None) -> str:
         issued_at = int(issued, 36)
     except (ValueError, IndexError) as exc:
         raise BadToken("malformed") from exc
-    if kind not in KINDS or record_id <= 0 or len(issued) > 8:
+    # compare_digest refuses non-ASCII text with a TypeError: check the shape first.
+    if (kind not in KINDS or record_id <= 0 or len(issued) > 8 or len(mac) != 32
+            or not mac.isascii() or not mac.isalnum()):
         raise BadToken("malformed")
     email = _record_email(kind, record_id)
     if not email or not hmac.compare_digest(_mac(kind, record_id, issued, email), mac):

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.mail import queue_mail
@@ -39,6 +40,10 @@ def policy(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/policy.html", {"retention": retention()})
 
 
+# Public pages send `Referrer-Policy: no-referrer`, so browsers post them with `Origin: null`
+# and Django's CSRF check cannot work here; cross-site posts are refused by is_same_origin
+# (Sec-Fetch-Site), as on the sign-on and comment forms, and no cookie is set.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_link(request: HttpRequest) -> HttpResponse:
@@ -67,6 +72,7 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/bad_link.html", {}, status=404)
 
 
+@csrf_exempt  # see request_link
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def your_data(request: HttpRequest, token: str) -> HttpResponse:
@@ -77,6 +83,8 @@ def your_data(request: HttpRequest, token: str) -> HttpResponse:
     except BadToken:
         return _bad_link(request)
     if request.method == "POST":
+        if not is_same_origin(request):
+            return render(request, "privacy/bad_link.html", {}, status=403)
         action = request.POST.get("action")
         if action == "download":
             data = actions.export_for_address(email)

@@ -201,7 +201,7 @@ def do_record_organisation(statement: Statement, name: str, actor: Any = None) -
 def _sign_once(statement: Statement, details: SignerDetails, ip_hash: str, language: str) -> None:
     with transaction.atomic():
         existing = (Signature.objects.active().filter(email=details.email, statement=statement)
-                    .first())
+                    .order_by("pk").first())
         if existing is not None:
             existing.statement = statement
             _mail_again(existing, language)

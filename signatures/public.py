@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
@@ -136,7 +137,7 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
         raise BadListQuery(kind)
     try:
         query = clean_text(params.get("q", ""))[:MAX_QUERY_LENGTH]
-    except Exception as exc:
+    except ValidationError as exc:
         raise BadListQuery("q") from exc
     cursor = params.get("after", "")[:300]
     queryset = listed(statement, kind).select_related("organisation")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -140,7 +141,7 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
     try:
         email = normalise_email(clean_text(request.POST.get("email", "")))[:254]
-    except Exception:
+    except ValidationError:
         email = ""
     if not email or "@" not in email:
         return _message(request, 400, _("Email address missing"),
@@ -150,6 +151,16 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
                         _("Too many requests from your network. Please try again later."))
     actions.do_resend_confirmation(statement, email, get_language())
     return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
+
+
+def _refuse_post(request: HttpRequest) -> HttpResponse | None:
+    if _too_big(request):
+        return _message(request, 413, _("Too much data"),
+                        _("What you sent is far longer than this form allows."))
+    if not protection.is_same_origin(request):
+        return _message(request, 403, _("Not sent from this site"),
+                        _("Please use the buttons on the page from your email."))
+    return None
 
 
 def _token_error(request: HttpRequest, error: Exception) -> HttpResponse:
@@ -180,9 +191,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if not actions.may_confirm(signature):
         return _closed(request)
     if request.method == "POST":
-        if _too_big(request) or not protection.is_same_origin(request):
-            return _message(request, 403, _("Not sent from this site"),
-                            _("Please use the button on the confirmation page."))
+        refused = _refuse_post(request)
+        if refused:
+            return refused
         try:
             actions.do_confirm(signature)
         except actions.NotConfirmable:
@@ -217,9 +228,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                   _("Thank you: your signature is confirmed. It will appear once the editors "
                     "have reviewed it."))
     if request.method == "POST":
-        if _too_big(request) or not protection.is_same_origin(request):
-            return _message(request, 403, _("Not sent from this site"),
-                            _("Please use the form on the page from your email."))
+        refused = _refuse_post(request)
+        if refused:
+            return refused
         action = request.POST.get("action")
         if action == "withdraw":
             actions.do_withdraw(signature)

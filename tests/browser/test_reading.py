@@ -8,9 +8,11 @@ import gzip
 import io
 
 import pytest
+from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
+from core.management.commands.demo import DEMO_SLUG
 from statements.forms import store_image
 from statements.models import Statement, StatementImage, Translation
 from tests.browser.conftest import (
@@ -186,6 +188,15 @@ def test_every_page_passes_axe(site: BrowserSite, page: Page, statement: Stateme
         "/en/category/opinion/", "/es/organisation/valley-farmers-union/",
         "/en/no-such-page/",
     ]]
+    problems = "\n".join(report for report in reports if report)
+    assert not problems, problems
+
+
+def test_the_demo_statement_passes_axe(page: Page, transactional_db: None) -> None:
+    """What `make run` shows a newcomer first."""
+    call_command("demo", stdout=io.StringIO())
+    reports = [axe_violations(page, f"/{ui}/s/{DEMO_SLUG}/{version}")
+               for ui, version in [("en", ""), ("es", ""), ("en", "ar/")]]
     problems = "\n".join(report for report in reports if report)
     assert not problems, problems
 

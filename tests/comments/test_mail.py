@@ -111,3 +111,16 @@ def test_moderators_get_one_digest_not_a_mail_per_comment(anon, statement, mailb
     call_command("comments_digest")
     tasks()
     assert len(mailbox.to("boss@example.org")) == 2
+
+
+def test_unsubscribe_get_only_shows_a_button(anon, open_statement):
+    from comments import tokens
+
+    comment = post_ok(anon, open_statement, notify="on")
+    url = f"/en/comments/unsubscribe/{tokens.unsubscribe_token(comment.email_key)}/"
+    response = anon.get(url)
+    assert response.status_code == 200 and "Unsubscribe" in response.content.decode()
+    assert Comment.objects.get().notify
+    assert anon.head(url).status_code == 200 and Comment.objects.get().notify
+    anon.post(url)
+    assert not Comment.objects.get().notify

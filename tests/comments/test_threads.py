@@ -163,3 +163,11 @@ def test_lockdown_notice_and_closed_form_show_on_the_page(anon, open_statement, 
                         until=timezone.now() + timedelta(hours=1))
     html = page(anon, open_statement)
     assert "Comments are closed." in html and 'name="body"' not in html
+
+
+def test_the_discussion_in_another_interface_language(anon, open_statement):
+    top = post_ok(anon, open_statement, body="Hola")
+    response = anon.get(f"/es/s/{open_statement.slug}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and f'id="comment-{top.pk}"' in html
+    assert f'href="/es/comments/{open_statement.pk}/?replyto={top.pk}"' in html
