@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from core.views import bad_request_response
 
 MAX_PATH_LENGTH = 2000
+ADMIN_PREFIX = "/admin/"
 
 
 class RequestLimitsMiddleware:
@@ -47,8 +48,7 @@ class PublicHeadersMiddleware:
         # "same-origin": under "no-referrer" browsers send `Origin: null` with every form POST,
         # which Django's CSRF origin check rightly refuses — the admin could not save anything.
         # Its URLs still never reach another site.
-        admin_prefix = getattr(settings, "ADMIN_URL_PREFIX", "/admin/")
-        policy = "same-origin" if request.path_info.startswith(admin_prefix) else "no-referrer"
+        policy = "same-origin" if request.path_info.startswith(ADMIN_PREFIX) else "no-referrer"
         response.headers.setdefault("Referrer-Policy", policy)
         # XFrameOptionsMiddleware sits innermost; responses that never reach it (an early 400
         # from RequestLimitsMiddleware) get the header here. A view that opts out on purpose

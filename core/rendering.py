@@ -76,18 +76,28 @@ def _lone_image(inline: Token) -> Token | None:
 
 def _apply_statement_rules(tokens: list[Token], resolve_image: ImageResolver | None) -> list[Token]:
     out: list[Token] = []
+    # The page's title is the only h1: the text's highest heading becomes h2 and no level is
+    # skipped, so the outline stays whole for screen readers.
+    used = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+    heading_level = {level: min(index + 2, 6) for index, level in enumerate(used)}
+    in_head = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token.type in ("heading_open", "heading_close"):
-            level = min(int(token.tag[1]) + 1, 6)  # the page's title is the only h1
-            token.tag = f"h{level}"
+            token.tag = f"h{heading_level[int(token.tag[1])]}"
+        elif token.type in ("thead_open", "thead_close"):
+            in_head = token.type == "thead_open"
         elif token.type == "blockquote_open":
             token.attrSet("class", "pull-quote")
         elif token.type in ("th_open", "td_open") and (style := token.attrGet("style")):
             # The CSP forbids inline styles; alignment becomes a class of the stylesheet.
             token.attrs.pop("style", None)
             token.attrSet("class", "align-" + str(style).rsplit(":", 1)[-1])
+        if (token.type == "th_open" and in_head and i + 2 < len(tokens)
+                and not tokens[i + 1].content.strip()):
+            # An empty corner is not a header: a <th> with no text confuses screen readers.
+            token.tag = tokens[i + 2].tag = "td"
         if token.type == "paragraph_open" and i + 2 < len(tokens):
             inline = tokens[i + 1]
             if (image := _lone_image(inline)) is not None:

@@ -16,7 +16,8 @@ Fixtures for every browser test (see docs/testing.md):
     other than the live server is blocked and fails the test (DESIGN.md invariant 3), at the
     latest when the test ends; ``network.assert_only_own_requests()`` checks it on the spot.
 
-Helpers to import: ``from tests.browser.conftest import assert_no_axe_violations``.
+Helpers to import: ``from tests.browser.conftest import assert_no_axe_violations,
+axe_violations`` (the same check returning its report, to check several pages at once).
 
 Every test in this directory is marked ``browser`` automatically. Chromium is started anew for
 each test: Playwright's sync API leaves its event loop marked as running in the thread while it
@@ -235,7 +236,7 @@ def axe_violations(page_or_context: Page | BrowserContext, url: str,
 def assert_no_axe_violations(page_or_context: Page | BrowserContext, url: str,
                              *, prepare: Callable[[Page], None] | None = None) -> None:
     """Load ``url`` (relative to the live server) in a fresh JavaScript-enabled context of the
-    same browser — with the cookies, viewport and locale of ``page_or_context`` — inject axe-core
+    same browser — with the cookies and viewport of ``page_or_context`` — inject axe-core
     and fail listing every WCAG 2.0/2.1 A/AA and best-practice violation.
 
     ``prepare(page)`` runs after loading, before axe (e.g. to submit a form and check the page

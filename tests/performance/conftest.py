@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 
 from core import pagecache
 
@@ -48,13 +50,21 @@ def wsgi_request(path: str, *, method: str = "GET", query: str = "", body: bytes
         captured["status"] = int(status.split(" ", 1)[0])
         captured["headers"] = header_list
 
-    chunks = application(environ, start_response)
+    # As Django's test client does: the handler must not close the test's database connection
+    # (it would, at the end of each request, inside a test transaction on PostgreSQL).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     try:
-        content = b"".join(chunks)
+        chunks = application(environ, start_response)
+        try:
+            content = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return WsgiResponse(captured["status"], {k.lower(): v for k, v in captured["headers"]},
                         list(captured["headers"]), content)
 

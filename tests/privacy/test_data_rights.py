@@ -167,3 +167,15 @@ def test_mail_footer_links_to_the_data_rights_page(statement) -> None:
     make_signature(statement, EMAIL)
     footer = links.mail_footer(EMAIL, "es")
     assert "/es/privacy/your-data/" in footer
+
+
+def test_data_rights_posts_from_other_sites_are_refused(anon: Client, statement) -> None:
+    make_signature(statement, EMAIL)
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        response = anon.post(url_path(), {"action": "forget", "confirm": "on"}, headers=headers)
+        assert response.status_code == 403
+    assert Signature.objects.get().email == EMAIL
+    # A same-origin browser post works although it carries `Origin: null` (no-referrer pages).
+    response = anon.post(url_path(), {"action": "download"},
+                         headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"})
+    assert response.status_code == 200

@@ -18,7 +18,7 @@ from tests.conftest import make_statement
 PUBLIC_PATHS = ["/en/", "/es/", "/en/privacy/", "/es/privacy/", "/en/no-such-page/", "/healthz"]
 
 
-def assert_security_headers(response) -> None:
+def assert_security_headers(response, referrer: str = "no-referrer") -> None:
     csp = response.headers["Content-Security-Policy"]
     directives = dict(
         (part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip())
@@ -30,7 +30,7 @@ def assert_security_headers(response) -> None:
         assert "'unsafe-inline'" not in directives[directive]
         assert "'unsafe-eval'" not in directives[directive]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == referrer
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert "geolocation=()" in response.headers["Permissions-Policy"]
@@ -124,7 +124,7 @@ def test_admin_works_under_the_strict_csp(client: Client, superuser) -> None:
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert_security_headers(response)
+        assert_security_headers(response, referrer="same-origin")
         assert csp_problems(response) == [], path
     client.logout()
     response = client.get("/admin/login/")
@@ -174,3 +174,13 @@ def test_public_pages_set_no_cookies(anon: Client) -> None:
     for path in ["/en/", statement.get_absolute_url(), "/en/privacy/"]:
         response = anon.get(path, follow=True)
         assert not response.cookies, path
+
+
+@pytest.mark.django_db
+def test_admin_sends_referrers_only_to_itself(client: Client, superuser) -> None:
+    """Under no-referrer, browsers post forms with `Origin: null` and Django's CSRF check refuses
+    them: the admin uses same-origin (found by tests/security/test_admin_browser.py)."""
+    assert client.get("/admin/login/").headers["Referrer-Policy"] == "same-origin"
+    client.force_login(superuser)
+    assert client.get("/admin/").headers["Referrer-Policy"] == "same-origin"
+    assert client.get("/en/").headers["Referrer-Policy"] == "no-referrer"

@@ -101,7 +101,7 @@ def test_right_to_left_version_has_lang_and_dir(anon, translated):
     assert '<h1 id="statement-title">الماء حياة</h1>' in html
     assert "This is a community translation. The original text is authoritative." in html
     # The interface parts inside the article stay marked as English.
-    assert '<p class="meta" lang="en">' in html
+    assert '<p class="meta" lang="en" dir="ltr">' in html
 
 
 def test_statement_written_in_arabic_is_rtl_on_its_own_page(anon):

@@ -22,11 +22,22 @@ def test_block_quote_becomes_a_pull_quote():
     assert "Water is not for sale." in html
 
 
-def test_headings_are_shifted_below_the_page_title():
+def test_headings_are_shifted_below_the_page_title_without_skipping_levels():
     html = render_statement("# Our demands\n\n## First\n\n###### Deepest")
     assert "<h1" not in html
     assert "<h2>Our demands</h2>" in html and "<h3>First</h3>" in html
-    assert "<h6>Deepest</h6>" in html
+    assert "<h4>Deepest</h4>" in html
+
+
+def test_a_text_starting_at_level_two_starts_at_h2():
+    html = render_statement("## What we ask\n\n#### Details")
+    assert "<h2>What we ask</h2>" in html and "<h3>Details</h3>" in html
+
+
+def test_an_empty_table_corner_is_not_a_header_cell():
+    html = render_statement("| | 2025 |\n|---|---|\n| Budget | 10 |")
+    assert "<th></th>" not in html and "<td></td>" in html
+    assert "<th>2025</th>" in html
 
 
 def test_lone_image_becomes_a_figure_with_srcset_caption_and_credit():
