@@ -664,7 +664,7 @@ def machine(postgres: bool) -> dict[str, str]:
 
 # --- report --------------------------------------------------------------------------------
 
-def write_report(plan: Plan, info: dict[str, str], started: float) -> None:
+def write_report(plan: Plan, info: dict[str, str], started: float, target: Path = DOCS) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -703,8 +703,8 @@ def write_report(plan: Plan, info: dict[str, str], started: float) -> None:
               ""]
     if NOTES.exists():
         lines += [NOTES.read_text()]
-    DOCS.write_text("\n".join(lines))
-    say(f"wrote {DOCS.relative_to(ROOT)}")
+    target.write_text("\n".join(lines))
+    say(f"wrote {target}")
 
 
 def main() -> None:
@@ -712,6 +712,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("QUICK")))
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "mail,export,weight,postgres")
     args = parser.parse_args()
@@ -776,7 +777,7 @@ def main() -> None:
         if nginx is not None:
             nginx.stop()
         smtp.stop()
-        write_report(plan, info, started)
+        write_report(plan, info, started, args.report)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from comments import rules, tokens
-from comments.mail import queue_comment_mail
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit
 from core.mail import absolute, queue_mail
@@ -160,7 +159,7 @@ def _notify_parent_author(reply: Comment, parent: Comment) -> None:
         return
     language = _link_language(parent)
     unsubscribe = _unsubscribe_url(parent.email_key, language)
-    queue_comment_mail(parent.email, "comments/mail/reply.txt",
+    queue_mail(parent.email, "comments/mail/reply.txt",
                {"reply": reply, "parent": parent, "statement": reply.statement,
                 "permalink": permalink(reply), "unsubscribe_url": unsubscribe},
                language=language, headers=_unsubscribe_headers(unsubscribe))

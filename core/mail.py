@@ -1,23 +1,69 @@
 """Outgoing mail, always through the durable task queue: nothing slow inside a request, and a
-mail is queued in the same transaction as the record it is about (sent only if that commits)."""
+mail is queued in the same transaction as the record it is about (sent only if that commits).
+
+Headers such as List-Unsubscribe (RFC 2369 / 8058) hold one long URL. Django renders messages
+with a policy that folds headers at 78 characters, turning an unbreakable URL into RFC 2047
+encoded-words that mail providers do not decode there; so mails are rendered with a policy that
+folds only at the protocol's hard limit of 998 characters.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import email.policy
+import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
 
+class UnfoldedHeadersMessage(EmailMessage):
+    def message(self, *, policy: Any = email.policy.default) -> Any:
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
+_open_connection: tuple[tuple, Any] | None = None
+
+
+def _connection() -> Any:
+    """One SMTP connection kept open per worker process: a new TCP and SMTP handshake for
+    every mail caps delivery far below what a mail server accepts."""
+    global _open_connection
+    key = (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""),
+           getattr(settings, "EMAIL_PORT", 0))
+    if _open_connection is None or _open_connection[0] != key:
+        _close_connection()
+        connection = get_connection(fail_silently=False)
+        connection.open()
+        _open_connection = (key, connection)
+    return _open_connection[1]
+
+
+def _close_connection() -> None:
+    global _open_connection
+    if _open_connection is not None:
+        with contextlib.suppress(Exception):
+            _open_connection[1].close()
+    _open_connection = None
+
+
 @task(queue_name="mail")
 def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | None = None
                    ) -> None:
-    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
-                           to=[to], headers=headers or {})
-    message.send()
+    message = UnfoldedHeadersMessage(subject=subject, body=body,
+                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+                                     headers=headers or {})
+    try:
+        _connection().send_messages([message])
+    except (smtplib.SMTPServerDisconnected, ConnectionError, OSError):
+        # The kept connection timed out or the server restarted: one fresh try; a second
+        # failure fails the task, which the queue records.
+        _close_connection()
+        _connection().send_messages([message])
 
 
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:

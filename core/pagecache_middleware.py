@@ -47,7 +47,6 @@ def response_from_entry(entry: pagecache.Entry, request: HttpRequest) -> HttpRes
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        pagecache.connect_model_signals()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         environ = request.META

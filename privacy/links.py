@@ -72,11 +72,20 @@ def _record_for(email: str) -> tuple[str, int] | None:
     return ("c", comment) if comment else None
 
 
-def make_token(email: str, *, now: float | None = None) -> str | None:
-    record = _record_for(email)
-    if record is None:
+def _kind_of(record: object) -> str:
+    label = record._meta.label_lower  # type: ignore[attr-defined]
+    return {"signatures.signature": "s", "comments.comment": "c"}[label]
+
+
+def make_token(email: str, *, now: float | None = None, record: object | None = None) -> str | None:
+    """``record`` (the Signature or Comment a mail is about) saves a lookup by address."""
+    if record is not None and normalise(getattr(record, "email", "")) == normalise(email):
+        found: tuple[str, int] | None = (_kind_of(record), record.pk)  # type: ignore[attr-defined]
+    else:
+        found = _record_for(email)
+    if found is None:
         return None
-    kind, record_id = record
+    kind, record_id = found
     issued = _b36(int(now if now is not None else time.time()))
     return f"{kind}{record_id}.{issued}.{_mac(kind, record_id, issued, email)}"
 
@@ -102,20 +111,22 @@ def read_token(token: str, *, now: float | None = None) -> str:
     return normalise(email)
 
 
-def data_rights_url(email: str, language: str | None = None) -> str:
+def data_rights_url(email: str, language: str | None = None, *, record: object | None = None
+                    ) -> str:
     """Absolute link for mails: "see or erase what we hold about this address". Empty when we
-    hold nothing about it (call it after the record of the mail is saved)."""
-    token = make_token(email)
+    hold nothing about it (call it after the record of the mail is saved). Pass the Signature or
+    Comment the mail is about as ``record`` to skip looking the address up."""
+    token = make_token(email, record=record)
     if token is None:
         return ""
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         return absolute(reverse("privacy:your-data", args=[token]))
 
 
-def mail_footer(email: str, language: str | None = None) -> str:
+def mail_footer(email: str, language: str | None = None, *, record: object | None = None) -> str:
     """Text to append to any mail to ``email``: empty when we hold nothing about it (e.g. mails
     to moderators)."""
-    url = data_rights_url(email, language)
+    url = data_rights_url(email, language, record=record)
     if not url:
         return ""
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):

@@ -14,13 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 
 from core import audit, pagecache
 from core.mail import absolute, queue_mail
 from signatures import tokens
 from signatures.models import Signature, SignatureCounter
-from statements.actions import current_revision
+from statements.actions import current_revision, find_or_create_organisation
 from statements.models import Organisation, Statement
 
 # A victim's address typed into the form by someone else: at most this many mails per
@@ -156,20 +155,6 @@ def reconcile_counts(statements: Iterable[Statement] | None = None) -> list[Stat
 
 
 # --- organisations -----------------------------------------------------------------------------
-
-def find_or_create_organisation(name: str) -> Organisation:
-    """The Organisation record for a name: an existing one by slug or name, else a new one."""
-    slug = slugify(name, allow_unicode=True)[:190] or "organisation"
-    found = (Organisation.objects.filter(slug=slug).first()
-             or Organisation.objects.filter(name__iexact=name).first())
-    if found:
-        return found
-    candidate, n = slug, 1
-    while Organisation.objects.filter(slug=candidate).exists():
-        n += 1
-        candidate = f"{slug}-{n}"
-    return Organisation.objects.create(name=name, slug=candidate)
-
 
 def _link_organisation(signature: Signature) -> None:
     if signature.is_organisation and signature.organisation_id is None and \

@@ -7,11 +7,10 @@ the salt revokes every link mailed before. Nothing about the signer is in the to
 
 from __future__ import annotations
 
-import hmac
 import time
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from signatures.models import Signature
 
@@ -69,7 +68,7 @@ def read_token(token: str, purpose: str) -> Signature:
     if signature is None:
         # Expired unconfirmed signatures are deleted: an old link is "expired", not "forged".
         raise TokenExpired if expired else TokenInvalid
-    if not hmac.compare_digest(_mac(purpose, signature_id, issued, signature.token_salt), mac):
+    if not constant_time_compare(_mac(purpose, signature_id, issued, signature.token_salt), mac):
         raise TokenInvalid
     if expired:
         raise TokenExpired

@@ -76,13 +76,10 @@ def _closed(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    if _too_big(request):
-        return _message(request, 413, _("Too much data"),
-                        _("What you sent is far longer than this form allows."))
+    refused = _refuse_post(request, _("Please sign using the form on the statement's page."))
+    if refused:
+        return refused
     statement = _statement(slug)
-    if not protection.is_same_origin(request):
-        return _message(request, 403, _("Not sent from this site"),
-                        _("Please sign using the form on the statement's page."))
     if not statement.is_open_for_signing:
         return _closed(request)
     data = request.POST
@@ -130,13 +127,10 @@ def sent(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
-    if _too_big(request):
-        return _message(request, 413, _("Too much data"),
-                        _("What you sent is far longer than this form allows."))
+    refused = _refuse_post(request, _("Please use the form on this site."))
+    if refused:
+        return refused
     statement = _statement(slug)
-    if not protection.is_same_origin(request):
-        return _message(request, 403, _("Not sent from this site"),
-                        _("Please use the form on this site."))
     if protection.honeypot_filled(request.POST):
         return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
     try:
@@ -153,13 +147,14 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
 
 
-def _refuse_post(request: HttpRequest) -> HttpResponse | None:
+def _refuse_post(request: HttpRequest, hint: str | None = None) -> HttpResponse | None:
+    """A clear 4xx for an oversized or cross-site post, before anything is read or stored."""
     if _too_big(request):
         return _message(request, 413, _("Too much data"),
                         _("What you sent is far longer than this form allows."))
     if not protection.is_same_origin(request):
         return _message(request, 403, _("Not sent from this site"),
-                        _("Please use the buttons on the page from your email."))
+                        hint or _("Please use the buttons on the page from your email."))
     return None
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from core import audit, pagecache
-from statements.models import Revision, Statement, Translation
+from statements.models import Organisation, Revision, Statement, Translation
 
 
 def record_revisions(statement: Statement, actor: Any) -> list[Revision]:
@@ -82,3 +83,17 @@ def do_save_statement(statement: Statement, actor: Any, *, created: bool,
         audit.record(actor, f"statement.{statement.status}", statement, previous=previous_status)
     _changed(statement)
     return revisions
+
+
+def find_or_create_organisation(name: str) -> Organisation:
+    """The Organisation record for a name: an existing one by slug or name, else a new one."""
+    slug = slugify(name, allow_unicode=True)[:190] or "organisation"
+    found = (Organisation.objects.filter(slug=slug).first()
+             or Organisation.objects.filter(name__iexact=name).first())
+    if found:
+        return found
+    candidate, n = slug, 1
+    while Organisation.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{slug}-{n}"
+    return Organisation.objects.create(name=name, slug=candidate)

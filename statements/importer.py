@@ -31,7 +31,6 @@ from statements import actions
 from statements.forms import clean_source_name, image_digest, store_image
 from statements.models import (
     Category,
-    Organisation,
     Statement,
     StatementImage,
     StatementIssuer,
@@ -396,20 +395,6 @@ def read_statement_file(path: Path) -> StatementSpec:
 
 # --- writing --------------------------------------------------------------------------------
 
-def _organisation(name: str) -> Organisation:
-    # Found the same way the signatures app finds one, so issuers and signers match.
-    base = slugify(name, allow_unicode=True)[:190] or "organisation"
-    found = (Organisation.objects.filter(slug=base).first()
-             or Organisation.objects.filter(name__iexact=name).order_by("id").first())
-    if found:
-        return found
-    slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return Organisation.objects.create(name=name, slug=slug)
-
-
 def _category(name: str) -> Category:
     slug = slugify(name, allow_unicode=True)[:100] or "category"
     found = (Category.objects.filter(name__iexact=name).first()
@@ -472,7 +457,8 @@ def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool
 
     statement.issuer_links.all().delete()
     for position, name in enumerate(spec.issued_by):
-        StatementIssuer.objects.create(statement=statement, organisation=_organisation(name),
+        organisation = actions.find_or_create_organisation(name)
+        StatementIssuer.objects.create(statement=statement, organisation=organisation,
                                        position=position)
     # Translations added in the admin but absent from the file are kept: the file adds and
     # updates, it never destroys an editor's work.

@@ -3,6 +3,7 @@ builders for statements."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,15 +58,23 @@ class Mailbox:
         return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
 
 
+def free_port() -> int:
+    """A port free on 127.0.0.1 now: aiosmtpd's start-up check cannot connect to "port 0"."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def mailbox(settings) -> Iterator[Mailbox]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1; Django sends to it over SMTP."""
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield box

@@ -8,5 +8,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def data_rights_url(email: str) -> str:
-    return _data_rights_url(email)
+def data_rights_url(email: str, record: object | None = None) -> str:
+    """``{% data_rights_url signature.email signature %}`` (the record saves a lookup)."""
+    return _data_rights_url(email, record=record)

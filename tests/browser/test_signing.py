@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from core import protection
 from tests.browser.conftest import BrowserSite, axe_violations
 from tests.conftest import make_statement
-from tests.signatures.conftest import mail_links, mailbox  # noqa: F401  (the SMTP fixture)
+from tests.signatures.conftest import mail_links
 
 
 @pytest.fixture

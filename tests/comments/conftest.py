@@ -3,8 +3,6 @@ them, and no minimum fill time unless a test checks it."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +12,6 @@ from comments.models import Comment, ModerationSettings
 from comments.public import FORM_PURPOSE
 from core import pagecache, protection
 from statements.models import Statement
-from tests.conftest import Mailbox
 
 
 @pytest.fixture(autouse=True)
@@ -63,27 +60,3 @@ def page(client: Client, statement: Statement, query: str = "") -> str:
     response = client.get(f"/en/s/{statement.slug}/{query}")
     assert response.status_code == 200
     return response.content.decode()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox(settings) -> Iterator[Mailbox]:
-    """The shared real SMTP server, on a port chosen up front: aiosmtpd's start-up check
-    connects to the port it was given, so port 0 cannot be handed to it directly."""
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield box
-    controller.stop()

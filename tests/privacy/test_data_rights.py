@@ -179,3 +179,23 @@ def test_data_rights_posts_from_other_sites_are_refused(anon: Client, statement)
     response = anon.post(url_path(), {"action": "download"},
                          headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"})
     assert response.status_code == 200
+
+
+def test_a_record_hint_gives_a_working_link_without_lookup(statement, django_assert_num_queries) -> None:
+    signature = make_signature(statement, EMAIL)
+    comment = make_comment(statement, "bo@example.org")
+    with django_assert_num_queries(0):
+        signature_url = data_rights_url(EMAIL, record=signature)
+        comment_url = data_rights_url("Bo@Example.org ", record=comment)
+    assert read_token(signature_url.rstrip("/").rsplit("/", 1)[1]) == EMAIL
+    assert read_token(comment_url.rstrip("/").rsplit("/", 1)[1]) == "bo@example.org"
+    # A hint that does not hold the address is ignored, not trusted.
+    assert data_rights_url("nobody@example.org", record=signature) == ""
+
+
+def test_template_tag_for_mail_templates(statement) -> None:
+    from django.template import Context, Template
+
+    signature = make_signature(statement, EMAIL)
+    text = Template("{% load privacy %}{% data_rights_url s.email s %}").render(Context({"s": signature}))
+    assert "/privacy/your-data/s" in text

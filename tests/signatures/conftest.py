@@ -86,27 +86,3 @@ def moderator_client(db) -> Client:
     client = Client()
     client.force_login(_staff("mo", MODERATOR))
     return client
-
-
-@pytest.fixture
-def mailbox(settings):
-    """The shared fixture's real SMTP server, on a free port picked first: aiosmtpd's own
-    start-up check cannot connect to "port 0"."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    from tests.conftest import Mailbox
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield box
-    controller.stop()

@@ -3,8 +3,9 @@ uploaded media, taken while the site runs.
 
 SQLite is copied with its online backup API (a consistent snapshot even while others write);
 PostgreSQL with ``pg_dump`` (one transaction, so consistent too). The database is snapshotted
-first and the media copied after: media files have content-hashed names and are written before
-any row refers to them, so every file the snapshot refers to exists when it is copied.
+first (SQLite: in one step, see snapshot_sqlite) and the media copied after: media files have
+content-hashed names and are written before any row refers to them, so every file the snapshot
+refers to exists when it is copied.
 
 The archive is a tar file (gzip-compressed when FILE ends in .gz or .tgz) holding
 ``manifest.json``, the database (``database.sqlite3`` or ``database.pgdump``) and ``media/``.
@@ -12,6 +13,7 @@ The archive is a tar file (gzip-compressed when FILE ends in .gz or .tgz) holdin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -98,27 +101,55 @@ def check_pg_tool(tool: str) -> None:
                            f"install the client tools of version {server_major} or newer.")
 
 
+def _sqlite_file() -> str | None:
+    """The database file, or None for an in-memory database (the test suite's)."""
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        return None
+    return name
+
+
 def snapshot_sqlite(target: Path, progress_stream: TextIO, tty: bool | None) -> None:
-    connection.ensure_connection()
-    source: sqlite3.Connection = connection.connection
-    bar: Progress | None = None
+    """Copy the whole database in ONE backup step: that step reads inside one read transaction,
+    so the copy is one consistent state, and in WAL mode it does not block the writers. (A backup
+    in many small steps restarts whenever another process writes, and under a steady stream of
+    sign-ons would never finish.) The bar follows the copy's size from another thread."""
+    path = _sqlite_file()
+    if path is None:
+        connection.ensure_connection()
+        destination = sqlite3.connect(target)
+        try:
+            connection.connection.backup(destination, pages=-1)
+        finally:
+            destination.close()
+        return
+    errors: list[BaseException] = []
 
-    def report(status: int, remaining: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = Progress(progress_stream, "database", total, tty)
-        bar.update(total - remaining)
+    def copy() -> None:
+        try:
+            source = sqlite3.connect(path, timeout=60)
+            destination = sqlite3.connect(target)
+            try:
+                source.backup(destination, pages=-1)
+                destination.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                destination.close()
+                source.close()
+        except BaseException as exc:  # reported in the main thread
+            errors.append(exc)
 
-    destination = sqlite3.connect(target)
-    try:
-        # Small steps let writers in between; the backup restarts by itself if a writer changed
-        # pages already copied, so the result is one consistent state.
-        source.backup(destination, pages=512, progress=report)
-        destination.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        destination.close()
-    if bar is not None:
-        bar.done()
+    with contextlib.closing(sqlite3.connect(path, timeout=60)) as probe:
+        total = probe.execute("PRAGMA page_count").fetchone()[0] * \
+            probe.execute("PRAGMA page_size").fetchone()[0]
+    bar = Progress(progress_stream, "database", total, tty)
+    worker = threading.Thread(target=copy, name="sqlite-backup")
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+        bar.update(target.stat().st_size if target.exists() else 0)
+    if errors:
+        raise CommandError(f"the SQLite backup failed: {errors[0]}")
+    bar.done()
 
 
 def snapshot_postgresql(target: Path, progress_stream: TextIO, tty: bool | None) -> None:
