@@ -26,6 +26,8 @@ node_modules/.installed: package.json package-lock.json
 
 browser-deps: node_modules/.installed
 
+# Links in mails and feeds point at the port actually served, unless BASE_URL says otherwise.
+run: export UNDERSIGNED_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(VENV)/bin/undersigned migrate --no-input
 	$(VENV)/bin/undersigned demo --once

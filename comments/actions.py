@@ -144,7 +144,7 @@ def _ask_to_confirm_notifications(comment: Comment) -> None:
                                        args=[tokens.confirm_token(comment.email_key)]))
     queue_mail(comment.email, "comments/mail/confirm_notifications.txt",
                {"comment": comment, "statement": comment.statement, "confirm_url": confirm_url,
-                "permalink": permalink(comment)}, language=language)
+                "permalink": permalink(comment)}, language=language, record=comment)
 
 
 def _notify_parent_author(reply: Comment, parent: Comment) -> None:
@@ -162,7 +162,7 @@ def _notify_parent_author(reply: Comment, parent: Comment) -> None:
     queue_mail(parent.email, "comments/mail/reply.txt",
                {"reply": reply, "parent": parent, "statement": reply.statement,
                 "permalink": permalink(reply), "unsubscribe_url": unsubscribe},
-               language=language, headers=_unsubscribe_headers(unsubscribe))
+               language=language, headers=_unsubscribe_headers(unsubscribe), record=parent)
 
 
 def can_edit(comment: Comment, now: datetime | None = None) -> bool:
@@ -359,7 +359,7 @@ def send_moderation_digest(now: datetime | None = None) -> int:
         for user in moderators():
             queue_mail(user.email, "comments/mail/digest.txt",
                        {"comments": comments, "total": total, "new": new.count(),
-                        "queue_url": queue_url}, language="en")
+                        "queue_url": queue_url}, language="en", data_rights=False)
             sent += 1
         ModerationSettings.objects.filter(pk=1).update(last_digest_at=now)
     return sent

@@ -75,9 +75,18 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
 
 
 def queue_mail(to: str, template: str, context: dict[str, Any], *, language: str = "en",
-               headers: dict[str, str] | None = None) -> None:
-    """Queue a mail as a task row inside the caller's transaction."""
+               headers: dict[str, str] | None = None, record: object | None = None,
+               data_rights: bool = True) -> None:
+    """Queue a mail as a task row inside the caller's transaction.
+
+    Every mail to a signer or commenter ends with their "see or erase your data" link; pass the
+    Signature or Comment the mail is about as ``record`` so the link needs no address lookup.
+    """
+    from privacy.links import mail_footer
+
     subject, body = render_mail(template, context, language)
+    if data_rights:
+        body += mail_footer(to, language, record=record)
     send_mail_task.enqueue(to=to, subject=subject, body=body, headers=headers or {})
 
 

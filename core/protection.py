@@ -139,3 +139,14 @@ def check_form_token(token: str, purpose: str, object_id: int | str) -> None:
 
 def honeypot_filled(data: dict) -> bool:
     return bool((data.get(HONEYPOT_FIELD) or "").strip())
+
+
+def base36(number: int) -> str:
+    """A short, URL-safe spelling of a timestamp for the links we mail."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text

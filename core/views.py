@@ -40,6 +40,11 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return _render_error(request, "errors/403.html", HttpResponseForbidden)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The site's own 403 page (Django's default has an inline style our CSP blocks)."""
+    return forbidden(request)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _render_error(request, "errors/404.html", HttpResponseNotFound)
 

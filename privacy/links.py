@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from core.mail import absolute
+from core.protection import base36
 
 SALT = "undersigned.privacy.data-rights"
 MAX_AGE_SECONDS = 180 * 24 * 60 * 60
@@ -29,16 +30,6 @@ class BadToken(Exception):
 
 def normalise(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, rest = divmod(number, 36)
-        text = digits[rest] + text
-        if not number:
-            return text
 
 
 def _mac(kind: str, record_id: int, issued: str, email: str) -> str:
@@ -86,7 +77,7 @@ def make_token(email: str, *, now: float | None = None, record: object | None = 
     if found is None:
         return None
     kind, record_id = found
-    issued = _b36(int(now if now is not None else time.time()))
+    issued = base36(int(now if now is not None else time.time()))
     return f"{kind}{record_id}.{issued}.{_mac(kind, record_id, issued, email)}"
 
 

@@ -64,7 +64,8 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if actions.holds_anything(email):
         queue_mail(email, "privacy/mail/data_rights.txt",
                    {"url": data_rights_url(email, translation.get_language())},
-                   language=translation.get_language() or settings.LANGUAGE_CODE)
+                   language=translation.get_language() or settings.LANGUAGE_CODE,
+                   data_rights=False)
     return render(request, "privacy/request_link_sent.html", {})
 
 

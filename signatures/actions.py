@@ -73,7 +73,7 @@ def _mail(signature: Signature, template: str, language: str, **extra: Any) -> N
     if template == "confirm":
         context["confirm_url"] = link(signature, tokens.CONFIRM, language)
     queue_mail(signature.email, f"signatures/mail/{template}.txt", context, language=language,
-               headers={"Auto-Submitted": "auto-generated"})
+               headers={"Auto-Submitted": "auto-generated"}, record=signature)
 
 
 def _statement_path(statement: Statement, language: str) -> str:

@@ -12,6 +12,7 @@ import time
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core.protection import base36
 from signatures.models import Signature
 
 CONFIRM = "confirm"
@@ -27,23 +28,13 @@ class TokenExpired(Exception):
     """Genuine once, but older than its purpose allows."""
 
 
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
-
-
 def _mac(purpose: str, signature_id: int, issued: str, salt: str) -> str:
     return salted_hmac("undersigned.signature-link", f"{purpose}:{signature_id}:{issued}:{salt}",
                        algorithm="sha256").hexdigest()[:32]
 
 
 def make_token(signature: Signature, purpose: str, *, now: float | None = None) -> str:
-    issued = _base36(int(now if now is not None else time.time()))
+    issued = base36(int(now if now is not None else time.time()))
     return f"{signature.pk}.{issued}.{_mac(purpose, signature.pk, issued, signature.token_salt)}"
 
 

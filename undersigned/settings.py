@@ -157,6 +157,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 LOGIN_URL = "admin:login"
 
 # --- languages ------------------------------------------------------------------------------

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
-import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from comments.models import Comment, email_key
 from signatures.models import Signature
 from statements.models import Statement
-from tests.conftest import Mailbox
 
 
 def make_signature(statement: Statement, email: str, *, status: str = "visible", name: str = "Ana Example",
@@ -34,23 +28,3 @@ def make_comment(statement: Statement, email: str, *, status: str = "visible", n
         root=parent.root or parent if parent else None, depth=parent.depth + 1 if parent else 1,
         listed=status == "visible", **fields)
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox(settings) -> Iterator[Mailbox]:
-    """Like tests/conftest.py's, on a port chosen up front (aiosmtpd cannot start on port 0)."""
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield box
-    controller.stop()

@@ -18,7 +18,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import Mailbox
+from tests.conftest import Mailbox, free_port
 
 UNDERSIGNED = str(Path(sys.executable).with_name("undersigned"))
 SECRET = "fault-test-secret-key-that-is-long-enough-for-django-1234567890"
@@ -59,12 +58,6 @@ def recreate_postgres(url: str, *, drop_only: bool = False) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
             connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Site:

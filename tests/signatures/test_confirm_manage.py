@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from core import pagecache
+from core import pagecache, protection
 from signatures import actions, tokens
 from signatures.models import Signature, SignatureCounter
 from statements.actions import record_revisions
@@ -72,7 +72,7 @@ def test_reused_confirmation_link_is_a_clear_409(anon, statement, signed):
                                    "1.zz.%00", "1.{now}.%C3%A9"])
 def test_forged_links_are_a_clear_4xx(anon, statement, signed, token):
     signed()
-    token = token.format(now=tokens._base36(int(time.time())))
+    token = token.format(now=protection.base36(int(time.time())))
     expected = 400 if "%00" in token else 404
     assert anon.get(f"/en/signature/confirm/{token}/").status_code == expected
     assert anon.post(f"/en/signature/confirm/{token}/").status_code == expected

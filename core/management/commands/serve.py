@@ -64,6 +64,9 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             children += [subprocess.Popen(worker_cmd, env=env)
                          for _ in range(max(1, options["task_workers"]))]
+            # Queues retention, the moderators' digest and the retry of stuck mail tasks.
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "undersigned.cli", "scheduler"], env=env))
         self.stdout.write(f"undersigned serving on http://{options['host']}:{options['port']}/ "
                           f"with {workers} app processes", self.style.SUCCESS)
         self.stdout.flush()
