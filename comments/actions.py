@@ -77,6 +77,22 @@ def _refresh_listed(comment: Comment) -> None:
         node = Comment.objects.filter(pk=node.parent_id).first() if node.parent_id else None
 
 
+def _stub_or_delete(comment: Comment, removal: str, **also_erase: str) -> None:
+    """Remove a comment and what its author wrote: with replies, a "comment removed" stub
+    keeps the thread; without, the row goes."""
+    if Comment.objects.filter(parent_id=comment.pk).exists():
+        Comment.objects.filter(pk=comment.pk).update(
+            status=Comment.Status.REMOVED, removal=removal, name="—", email="", website="",
+            body="", body_html="", notify=False, **also_erase)
+        comment.status = Comment.Status.REMOVED
+        _refresh_listed(comment)
+    else:
+        parent = comment.parent
+        comment.delete()
+        if parent is not None:
+            _refresh_listed(parent)
+
+
 def _attach_point(parent: Comment | None, statement: Statement) -> Comment | None:
     """Replies deeper than the statement allows join the deepest allowed level instead."""
     max_depth = max(1, statement.comment_reply_depth)
@@ -203,19 +219,7 @@ def do_author_delete(comment: Comment) -> None:
         raise EditWindowClosed
     with transaction.atomic():
         was_listed = comment.listed
-        if Comment.objects.filter(parent_id=comment.pk).exists():
-            comment.status, comment.removal = Comment.Status.REMOVED, Comment.Removal.AUTHOR
-            comment.body = comment.body_html = comment.website = comment.email = ""
-            comment.name = "—"
-            comment.notify = False
-            comment.save(update_fields=["status", "removal", "body", "body_html", "website",
-                                        "email", "name", "notify"])
-            _refresh_listed(comment)
-        else:
-            parent = comment.parent
-            comment.delete()
-            if parent is not None:
-                _refresh_listed(parent)
+        _stub_or_delete(comment, Comment.Removal.AUTHOR)
         if was_listed:
             _changed_after_commit(comment.statement_id)
 
@@ -411,18 +415,7 @@ def erase_address(email: str, *, keep_public: bool = True) -> int:
                 Comment.objects.filter(pk=c.pk).update(email="", email_key="", ip_hash="",
                                                        notify=False)
                 continue
-            if Comment.objects.filter(parent_id=c.pk).exists():
-                Comment.objects.filter(pk=c.pk).update(
-                    status=Comment.Status.REMOVED, removal=Comment.Removal.ERASED, name="—",
-                    email="", email_key="", website="", body="", body_html="", ip_hash="",
-                    notify=False)
-                c.status = Comment.Status.REMOVED
-                _refresh_listed(c)
-            else:
-                parent = c.parent
-                c.delete()
-                if parent is not None:
-                    _refresh_listed(parent)
+            _stub_or_delete(c, Comment.Removal.ERASED, email_key="", ip_hash="")
         KnownAddress.objects.filter(email_key=key).delete()
         Ban.objects.filter(kind=Ban.Kind.ADDRESS, value=key).delete()
         for statement_id in statements:

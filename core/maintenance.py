@@ -119,7 +119,9 @@ def recover_tasks(now: datetime, stale_after: float = STALE_RUNNING_SECONDS) -> 
     for task_result in (DBTaskResult.objects.filter(status="FAILED", queue_name__in=RETRY_QUEUES)
                         .filter(transient).only("id", "finished_at", "worker_ids")[:500]):
         attempts = len(task_result.worker_ids or [])
-        pause = timedelta(seconds=min(60 * 2 ** attempts, 6 * 3600))
+        # 10 s, 40 s, 160 s, … up to 6 h: a blip of the mail server costs seconds, an outage
+        # is not hammered.
+        pause = timedelta(seconds=min(10 * 4 ** max(attempts - 1, 0), 6 * 3600))
         if attempts < MAX_ATTEMPTS and task_result.finished_at and task_result.finished_at < now - pause:
             recovered += _requeue(DBTaskResult.objects.filter(pk=task_result.pk, status="FAILED"))
     return recovered

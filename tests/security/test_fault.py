@@ -245,8 +245,10 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, 
         # Let the worker (and the scheduler's recovery of orphaned tasks) drain the mail queue.
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
+            # FAILED counts as pending: a mail that met a transient SMTP error is retried by
+            # the scheduler after a pause.
             pending = site.query("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
-                                 "WHERE status IN ('READY', 'RUNNING')")[0][0]
+                                 "WHERE status IN ('READY', 'RUNNING', 'FAILED')")[0][0]
             if pending == 0:
                 break
             time.sleep(1)
@@ -258,13 +260,13 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, 
 
     stored_signatures = dict(site.query("SELECT email, name FROM signatures_signature"))
     stored_comments = {(e, b) for e, b in site.query("SELECT email, body FROM comments_comment")}
-    failed = site.query("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
-                        "WHERE status != 'SUCCESSFUL'")[0][0]
+    failed = site.query("SELECT queue_name, status, exception_class_path, traceback "
+                        "FROM django_tasks_database_dbtaskresult WHERE status != 'SUCCESSFUL'")
     site.drop()
     lost = [a for a in signatures if stored_signatures.get(a[1]) != a[2]]
     lost += [a for a in comments if (a[1], a[2]) not in stored_comments]
     assert lost == [], f"{len(lost)} acknowledged submissions lost, e.g. {lost[:3]}"
-    assert failed == 0
+    assert failed == [], f"tasks not delivered: {failed}"
     undelivered = [email for _, email, _ in signatures if not mailbox.to(email)]
     assert undelivered == [], f"{len(undelivered)} confirmation mails never arrived"
     duplicates = sum(len(mailbox.to(email)) - 1 for _, email, _ in signatures)
