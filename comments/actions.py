@@ -18,7 +18,7 @@ from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit
 from core.mail import absolute, queue_mail
-from core.pagecache import statement_changed
+from core.pagecache import statement_changed, statement_row_changed
 from core.rendering import render_comment
 from statements.models import Statement
 
@@ -326,7 +326,7 @@ def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime)
                                                          comments_locked_until=until)
         statement.comments_lock_mode, statement.comments_locked_until = mode, until
         audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
-        _changed_after_commit(statement.pk)
+        statement_row_changed(statement.pk)
 
 
 def do_lift_lockdown(actor: Any, statement: Statement) -> None:
@@ -335,7 +335,7 @@ def do_lift_lockdown(actor: Any, statement: Statement) -> None:
                                                          comments_locked_until=None)
         statement.comments_lock_mode, statement.comments_locked_until = "", None
         audit.record(actor, "comment.lockdown.lift", statement)
-        _changed_after_commit(statement.pk)
+        statement_row_changed(statement.pk)
 
 
 # --- the moderators' digest -------------------------------------------------------------------

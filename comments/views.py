@@ -24,6 +24,7 @@ from comments import actions, public, rules, tokens
 from comments.forms import CommentForm, EditForm
 from comments.models import Comment, ModerationSettings, email_key
 from core import proof_of_work, protection
+from statements import lookup
 from statements.models import Statement
 
 REMEMBER_COOKIE = "undersigned_commenter"
@@ -46,9 +47,7 @@ def _message(request: HttpRequest, title: str, message: str, *, status: int = 20
 
 
 def _statement(statement_id: int) -> Statement:
-    # The texts are the largest columns and no comment view needs them.
-    return get_object_or_404(Statement.objects.public().defer("body", "body_html", "summary"),
-                             pk=statement_id)
+    return lookup.public_statement(pk=statement_id)
 
 
 def _remembered(request: HttpRequest) -> dict[str, str]:

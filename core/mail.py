@@ -51,9 +51,8 @@ def _close_connection() -> None:
     _open_connection = None
 
 
-@task(queue_name="mail")
-def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | None = None
-                   ) -> None:
+def deliver(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+    """Send one mail now over the worker's kept connection (call it from a task only)."""
     message = UnfoldedHeadersMessage(subject=subject, body=body,
                                      from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
                                      headers=headers or {})
@@ -66,6 +65,12 @@ def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | N
         _connection().send_messages([message])
 
 
+@task(queue_name="mail")
+def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | None = None
+                   ) -> None:
+    deliver(to, subject, body, headers)
+
+
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
     """Render ``<template>.txt``: the first line is the subject, the rest the body."""
     with translation.override(language):
@@ -74,19 +79,25 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
     return subject.strip(), body.strip() + "\n"
 
 
-def queue_mail(to: str, template: str, context: dict[str, Any], *, language: str = "en",
-               headers: dict[str, str] | None = None, record: object | None = None,
-               data_rights: bool = True) -> None:
-    """Queue a mail as a task row inside the caller's transaction.
-
-    Every mail to a signer or commenter ends with their "see or erase your data" link; pass the
-    Signature or Comment the mail is about as ``record`` so the link needs no address lookup.
-    """
+def compose_mail(to: str, template: str, context: dict[str, Any], *, language: str,
+                 record: object | None = None, data_rights: bool = True) -> tuple[str, str]:
+    """Subject and body of a mail; every mail to a signer or commenter ends with their "see or
+    erase your data" link. Pass the Signature or Comment the mail is about as ``record`` so the
+    link needs no address lookup."""
     from privacy.links import mail_footer
 
     subject, body = render_mail(template, context, language)
     if data_rights:
         body += mail_footer(to, language, record=record)
+    return subject, body
+
+
+def queue_mail(to: str, template: str, context: dict[str, Any], *, language: str = "en",
+               headers: dict[str, str] | None = None, record: object | None = None,
+               data_rights: bool = True) -> None:
+    """Queue a mail, rendered now, as a task row inside the caller's transaction."""
+    subject, body = compose_mail(to, template, context, language=language, record=record,
+                                 data_rights=data_rights)
     send_mail_task.enqueue(to=to, subject=subject, body=body, headers=headers or {})
 
 

@@ -43,6 +43,8 @@ from django.db import connection, transaction
 
 GENERATION_KEY = "pagecache:generation:{statement_id}"
 SITE_GENERATION_KEY = "pagecache:generation:site"
+# Bumped only when a statement's own row changes (not by its new signatures or comments).
+ROW_GENERATION_KEY = "pagecache:generation:row:{statement_id}"
 # Bumped by changes that can show on every page (an organisation or category renamed).
 GLOBAL_GENERATION_KEY = "pagecache:generation:global"
 PAGE_KEY_PREFIX = "pagecache:page:"
@@ -99,6 +101,13 @@ def statement_changed(statement_id: int) -> None:
     _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)))
 
 
+def statement_row_changed(statement_id: int) -> None:
+    """The statement itself changed (its text, status, policies, lockdown), not only what people
+    signed or wrote under it: its pages and the copies kept by ``statements.lookup`` are stale."""
+    _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id),
+                             ROW_GENERATION_KEY.format(statement_id=statement_id)))
+
+
 def everything_changed() -> None:
     """Mark every cached page stale (an organisation or category renamed, a template deployed)."""
     _bump_now_and_on_commit((GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY))
@@ -114,12 +123,19 @@ def generation(statement_id: int | None = None) -> str:
 _local_generations: dict[str, tuple[str, float]] = {}
 
 
-def _current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
+def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
     now = time.monotonic()
     stale = [k for k in keys if fresh or k not in _local_generations
              or now - _local_generations[k][1] > GENERATION_CHECK_SECONDS]
     if stale:
         found = cache.get_many(stale)
+        missing = [key for key in stale if not found.get(key)]
+        if missing:
+            # Never set, or evicted: give it a token now. An empty generation would match
+            # whatever was stored under the empty one before and serve it forever.
+            for key in missing:
+                cache.add(key, _new_token(), timeout=None)
+            found.update(cache.get_many(missing))
         for key in stale:
             _local_generations[key] = (str(found.get(key) or ""), now)
     return tuple(_local_generations[k][0] for k in keys)
@@ -133,6 +149,10 @@ def dependencies_for_statement(statement_id: int | None) -> tuple[str, ...]:
     if statement_id is None:  # a 404 for now: publishing any statement bumps the site
         return GLOBAL_DEPENDENCIES
     return (GLOBAL_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
+
+
+def row_dependencies(statement_id: int) -> tuple[str, ...]:
+    return (GLOBAL_GENERATION_KEY, ROW_GENERATION_KEY.format(statement_id=statement_id))
 
 
 def statement_slug(path: str) -> str | None:
@@ -279,7 +299,7 @@ _VARY_MARKER = "vary:accept-language"
 def _fresh(entry: Entry) -> bool:
     if time.time() - entry.stored_at > PAGE_TTL_SECONDS:
         return False
-    return _current_generations(entry.dependencies) == entry.generations
+    return current_generations(entry.dependencies) == entry.generations
 
 
 def lookup(environ: dict[str, Any]) -> Entry | None:
@@ -327,7 +347,7 @@ def clear_local() -> None:
 
 def read_generations(dependencies: tuple[str, ...]) -> tuple[str, ...]:
     """The shared generations now, bypassing the per-process copy (read before a render)."""
-    return _current_generations(dependencies, fresh=True)
+    return current_generations(dependencies, fresh=True)
 
 
 # --- invalidation from the statements models ---------------------------------------------------
@@ -336,7 +356,7 @@ def _statement_saved(sender: type, instance: Any, **kwargs: Any) -> None:
     statement_id = instance.pk if sender.__name__ == "Statement" else getattr(
         instance, "statement_id", None)
     if statement_id is not None:
-        statement_changed(statement_id)
+        statement_row_changed(statement_id)
 
 
 def _everything_saved(sender: type, instance: Any, **kwargs: Any) -> None:

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core import audit, pagecache
-from core.mail import absolute, queue_mail
+from core.mail import absolute
 from signatures import tokens
 from signatures.models import Signature, SignatureCounter
+from signatures.tasks import mail_signer
 from statements.actions import current_revision, find_or_create_organisation
 from statements.models import Organisation, Statement
 
@@ -60,20 +61,30 @@ def statement_title(statement: Statement, language: str) -> str:
     return statement.title
 
 
-def _mail(signature: Signature, template: str, language: str, **extra: Any) -> None:
-    context = {
+def mail_context(signature: Signature, template: str, language: str, *, again: bool = False
+                 ) -> dict[str, Any]:
+    """What the signer's mail templates show; built by the task worker when the mail leaves."""
+    statement = signature.statement
+    context: dict[str, Any] = {
         "signature": signature,
-        "statement": signature.statement,
-        "title": statement_title(signature.statement, language),
+        "statement": statement,
+        "title": statement_title(statement, language),
         "manage_url": link(signature, tokens.MANAGE, language),
-        "statement_url": absolute(_statement_path(signature.statement, language)),
+        "statement_url": absolute(_statement_path(statement, language)),
         "expiry_days": settings.UNDERSIGNED.get("UNCONFIRMED_EXPIRY_DAYS") or 7,
-        **extra,
+        "again": again,
     }
     if template == "confirm":
         context["confirm_url"] = link(signature, tokens.CONFIRM, language)
-    queue_mail(signature.email, f"signatures/mail/{template}.txt", context, language=language,
-               headers={"Auto-Submitted": "auto-generated"}, record=signature)
+    if template == "rejected":
+        context["message"] = statement.rejection_message
+    return context
+
+
+def _mail(signature: Signature, template: str, language: str, *, again: bool = False) -> None:
+    """Queue a mail to the signer: a task row in the caller's transaction, rendered later."""
+    mail_signer.enqueue(signature_id=signature.pk, template=template, language=language,
+                        again=again)
 
 
 def _statement_path(statement: Statement, language: str) -> str:
@@ -184,21 +195,28 @@ def do_record_organisation(statement: Statement, name: str, actor: Any = None) -
 # --- signing -----------------------------------------------------------------------------------
 
 def _sign_once(statement: Statement, details: SignerDetails, ip_hash: str, language: str) -> None:
+    # Insert first: the partial unique constraint finds an address that already signed, so the
+    # common case is two INSERTs in one short transaction, with no read before them.
+    try:
+        with transaction.atomic():
+            signature = Signature(
+                statement=statement, kind=details.kind, name=details.name,
+                organisation_name=details.organisation,
+                role=details.role, country=details.country, email=details.email,
+                show_name=details.show_name, comment=details.comment, ip_hash=ip_hash,
+                language=language, mails_sent=1, last_mailed_at=timezone.now())
+            signature.save()
+            _mail(signature, "confirm", language)
+        return
+    except IntegrityError:
+        pass
     with transaction.atomic():
         existing = (Signature.objects.active().filter(email=details.email, statement=statement)
                     .order_by("pk").first())
-        if existing is not None:
-            existing.statement = statement
-            _mail_again(existing, language)
-            return
-        signature = Signature(
-            statement=statement, kind=details.kind, name=details.name,
-            organisation_name=details.organisation,
-            role=details.role, country=details.country, email=details.email,
-            show_name=details.show_name, comment=details.comment, ip_hash=ip_hash,
-            language=language, mails_sent=1, last_mailed_at=timezone.now())
-        signature.save()
-        _mail(signature, "confirm", language)
+        if existing is None:
+            raise IntegrityError("sign-on refused by a constraint other than one per address")
+        existing.statement = statement
+        _mail_again(existing, language)
 
 
 def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
@@ -209,7 +227,7 @@ def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
     try:
         _sign_once(statement, details, ip_hash, language)
     except IntegrityError:
-        # Lost a race with the same address: the other one is now the existing signature.
+        # The existing signature was withdrawn between the two steps: sign afresh.
         _sign_once(statement, details, ip_hash, language)
 
 
@@ -356,8 +374,7 @@ def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
             signature.save(update_fields=["status", "updated_at"])
             _apply_counts(signature, before)
             if signature.statement.rejection_message.strip() and signature.email:
-                _mail(signature, "rejected", signature.language,
-                      message=signature.statement.rejection_message)
+                _mail(signature, "rejected", signature.language)
             audit.record(actor, "signature.reject", signature, statement=signature.statement_id)
             done += 1
     return done

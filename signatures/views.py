@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from core.protection import Limit
 from signatures import actions, public, tokens
 from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
 from signatures.models import Signature
+from statements import lookup
 from statements.models import Statement
 
 MAX_BODY_BYTES = 16 * 1024
@@ -56,9 +57,7 @@ def _too_big(request: HttpRequest) -> bool:
 
 
 def _statement(slug: str) -> Statement:
-    # The text is not needed to sign, and it is the bulk of the row.
-    return get_object_or_404(Statement.objects.public().defer("body", "body_html", "summary"),
-                             slug=slug)
+    return lookup.public_statement(slug=slug)
 
 
 def _form_page(request: HttpRequest, statement: Statement, form: SignForm, status: int

@@ -81,6 +81,11 @@ TEMPLATES = [
 DATABASES = {"default": dj_database_url.parse(CONFIG.database_url, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = None
+    # Django's SQLite backend, with writers queued on a lock file (see its docstring).
+    DATABASES["default"]["ENGINE"] = "core.backends.sqlite3"
+    # Tests run on an in-memory database, as Django does for its own SQLite engine (test
+    # runners recognise that engine by name only).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at the
         # start of a transaction so two writers queue instead of failing with "locked".

@@ -278,7 +278,7 @@ def test_signature_and_mail_task_commit_together_or_not_at_all(statement):
     from django.db import DatabaseError
     from django.test import Client
 
-    with mock.patch("signatures.actions.queue_mail", side_effect=DatabaseError("disk full")):
+    with mock.patch("signatures.actions._mail", side_effect=DatabaseError("disk full")):
         client = Client(raise_request_exception=False)
         response = post_sign(client, statement, email="lost@example.org")
     assert response.status_code == 500

@@ -1,0 +1,51 @@
+"""The statement a public form posts to, kept per process between its changes.
+
+On a viral day one statement takes hundreds of sign-ons and comments a second; reading its row
+for each cost more than all of the request's other checks together. A copy is kept while the
+statement's row generation stays the same (``core.pagecache.statement_row_changed``: every
+change to a statement — admin, import, lockdown — bumps it, but new signatures and comments do
+not), and each process re-reads generations at least every second, so a change reaches the
+forms as fast as it reaches the cached page the form was on. As for pages, the generations
+are read *before* the row: a change committed in between makes the copy stale at once instead
+of freezing an old one.
+
+Callers must treat the returned statement as read-only: the process's requests share it.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from core import pagecache
+from statements.models import Statement
+
+# The text is not needed to sign or comment, and it is the bulk of the row.
+_TEXT_FIELDS = ("body", "body_html", "summary")
+_MAX_ENTRIES = 512
+
+_copies: dict[tuple[str, object], tuple[tuple[str, ...], Statement]] = {}
+
+
+def _generations(statement_id: int) -> tuple[str, ...]:
+    return pagecache.current_generations(pagecache.row_dependencies(statement_id))
+
+
+def public_statement(*, slug: str | None = None, pk: int | None = None) -> Statement:
+    """A public statement by slug or primary key (404 otherwise), shared read-only."""
+    key: tuple[str, object] = ("slug", slug) if slug is not None else ("pk", pk)
+    kept = _copies.get(key)
+    if kept is not None and _generations(kept[1].pk) == kept[0]:
+        return kept[1]
+    public = Statement.objects.public()
+    statement_id = pk if pk is not None else (
+        public.filter(slug=slug).values_list("pk", flat=True).first())
+    if statement_id is None:
+        raise Http404("No such statement.")
+    generations = _generations(statement_id)
+    statement = public.defer(*_TEXT_FIELDS).filter(pk=statement_id).first()
+    if statement is None or (slug is not None and statement.slug != slug):
+        raise Http404("No such statement.")
+    if len(_copies) >= _MAX_ENTRIES:
+        _copies.clear()
+    _copies[key] = (generations, statement)
+    return statement
