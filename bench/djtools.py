@@ -3,7 +3,7 @@
 python bench/djtools.py render SLUG N       median time of N uncached renders (whole Django stack)
 python bench/djtools.py count TAG          sign-ons and comments the run stored (committed rows)
 python bench/djtools.py export SLUG        CSV export of the statement: seconds and peak RSS
-python bench/djtools.py enqueue-mail N     queue N mails at once (the worker then delivers them)
+python bench/djtools.py enqueue-mail N     queue N confirmation mails at once (the worker renders and sends)
 python bench/djtools.py queue              background tasks still waiting
 Each prints one line of JSON.
 """
@@ -109,20 +109,27 @@ def export(slug: str) -> dict[str, Any]:
 
 
 def enqueue_mail(count: int) -> dict[str, Any]:
-    """Queue ``count`` confirmation-sized mails at once, as a burst of sign-ons would."""
+    """Queue ``count`` confirmation mails at once, as a burst of sign-ons would: that many
+    unconfirmed signatures, each with the task row the sign-on writes (the worker renders)."""
     import django
 
     django.setup()
     from django.db import transaction
 
-    from core.mail import send_mail_task
+    from signatures.models import Signature
+    from signatures.tasks import mail_signer
+    from statements.models import Statement
 
-    body = "Please confirm your signature: http://127.0.0.1/en/signature/confirm/x/\n" * 8
+    statement = Statement.objects.public().order_by("pk").first()
+    stamp = int(time.time())
     started = time.perf_counter()
     with transaction.atomic():
-        for i in range(count):
-            send_mail_task.enqueue(to=f"mail{i}@bench.example.org", subject="Confirm", body=body,
-                                   headers={})
+        signatures = Signature.objects.bulk_create(
+            Signature(statement=statement, kind=Signature.Kind.INDIVIDUAL, name=f"Mail {i}",
+                      email=f"mail{i}-{stamp}@bench.example.org", language="en", mails_sent=1)
+            for i in range(count))
+        for signature in signatures:
+            mail_signer.enqueue(signature_id=signature.pk, template="confirm", language="en")
     return {"queued": count, "seconds": time.perf_counter() - started}
 
 

@@ -10,13 +10,14 @@ from undersigned.wsgi import application
 
 __all__ = ["application"]
 
-_original_hit = protection.hit
+_original_within_limits = protection.within_limits
 UNLIMITED = 10**9
 
 
-def _hit_without_ceiling(limit: protection.Limit, key: str) -> bool:
-    _original_hit(protection.Limit(limit.scope, UNLIMITED, limit.seconds), key)
+def _within_raised_limits(checks: list[tuple[protection.Limit, str]]) -> bool:
+    _original_within_limits([(protection.Limit(limit.scope, UNLIMITED, limit.seconds), key)
+                             for limit, key in checks])
     return True
 
 
-protection.hit = _hit_without_ceiling
+protection.within_limits = _within_raised_limits

@@ -314,6 +314,7 @@ def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
 def do_lift_ban(actor: Any, ban: Ban) -> None:
     with transaction.atomic():
         Ban.objects.filter(pk=ban.pk).update(until=timezone.now())
+        rules.bans_changed()
         audit.record(actor, "comment.ban.lift", ban)
 
 

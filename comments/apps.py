@@ -6,3 +6,12 @@ class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = _("Comments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from comments.models import Ban
+        from comments.rules import bans_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(bans_changed, sender=Ban, dispatch_uid=f"comment-bans-{signal}")

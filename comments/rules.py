@@ -6,11 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings
+from core import pagecache
 from statements.models import Statement
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
@@ -84,9 +86,32 @@ def comments_open(statement: Statement) -> bool:
     return lockdown(statement) != "close"
 
 
+# Bans are read on every comment POST and change rarely: each process keeps the active ones
+# until a ban is made, lifted or erased (a shared generation, as for cached pages: every other
+# process sees the change within a second, this one at once).
+BANS_GENERATION_KEY = "generation:comment-bans"
+_active_bans: tuple[tuple[str, ...], dict[str, datetime]] = ((), {})
+
+
+def bans_changed(**_signal: Any) -> None:
+    pagecache.bump_generations(BANS_GENERATION_KEY)
+
+
+def _bans() -> dict[str, datetime]:
+    """Banned value → when its last ban ends."""
+    global _active_bans
+    generations = pagecache.current_generations((BANS_GENERATION_KEY,))  # before the rows
+    if _active_bans[0] != generations:
+        until: dict[str, datetime] = {}
+        for value, ends in Ban.objects.active().values_list("value", "until"):
+            until[value] = max(ends, until.get(value, ends))
+        _active_bans = (generations, until)
+    return _active_bans[1]
+
+
 def is_banned(key: str, ip_hash: str) -> bool:
-    values = [v for v in (key, ip_hash) if v]
-    return bool(values) and Ban.objects.active().filter(value__in=values).exists()
+    bans, now = _bans(), timezone.now()
+    return any(value in bans and bans[value] > now for value in (key, ip_hash) if value)
 
 
 def is_trusted(key: str) -> bool:

@@ -96,6 +96,12 @@ def _bump_now_and_on_commit(keys: tuple[str, ...]) -> None:
         transaction.on_commit(lambda: _bump(keys))
 
 
+def bump_generations(*keys: str) -> None:
+    """Tell every process that what ``keys`` stand for has changed (at once, and on commit).
+    Generations also keep other per-process copies honest (statements, comment bans)."""
+    _bump_now_and_on_commit(keys)
+
+
 def statement_changed(statement_id: int) -> None:
     """Mark a statement's pages (and the site's lists) stale; call it on every visible change."""
     _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)))

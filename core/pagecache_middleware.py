@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from core import pagecache
+from core import pagecache, pagefiles
 
 logger = logging.getLogger("undersigned.pagecache")
 
@@ -76,6 +76,7 @@ class PageCacheMiddleware:
             dependencies, generations, vary_language)
         try:
             pagecache.store(environ, entry)
+            pagefiles.write(environ, entry)
         except Exception:
             logger.exception("page cache could not store %s", request.path_info)
         return response_from_entry(entry, request)

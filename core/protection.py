@@ -57,24 +57,29 @@ class Limit:
     seconds: int
 
 
-def hit(limit: Limit, key: str) -> bool:
-    """Count one event; False when the limit is already used up (the event is then refused)."""
+def _window_key(limit: Limit, key: str) -> str:
     window = int(time.time() // limit.seconds)
-    cache_key = "rl:" + hashlib.sha256(f"{limit.scope}:{key}:{window}".encode()).hexdigest()[:40]
-    if cache.add(cache_key, 1, timeout=limit.seconds + 5):
-        return True
+    return "rl:" + hashlib.sha256(f"{limit.scope}:{key}:{window}".encode()).hexdigest()[:40]
+
+
+def _count(cache_key: str, seconds: int) -> int:
+    """One event, for caches without ``count_events`` (Redis, memory): an add, else an incr."""
+    if cache.add(cache_key, 1, timeout=seconds):
+        return 1
     try:
-        used = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=limit.seconds + 5)
-        return True
-    return used <= limit.count
+        cache.add(cache_key, 1, timeout=seconds)
+        return 1
 
 
 def within_limits(checks: list[tuple[Limit, str]]) -> bool:
     """Count the event against every limit (so a burst is counted everywhere) and say if all hold."""
-    results = [hit(limit, key) for limit, key in checks]
-    return all(results)
+    windows = [(_window_key(limit, key), limit.seconds + 5) for limit, key in checks]
+    count_events = getattr(cache, "count_events", None)
+    counts = (count_events(windows) if count_events is not None
+              else [_count(cache_key, seconds) for cache_key, seconds in windows])
+    return all(used <= limit.count for used, (limit, _key) in zip(counts, checks, strict=True))
 
 
 # --- cross-site and form tokens ---------------------------------------------------------------

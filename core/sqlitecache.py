@@ -144,6 +144,29 @@ class SQLiteCache(BaseCache):
             raise ValueError(f"Key '{key}' not found or not an integer")
         return row[0]
 
+    def count_events(self, windows: list[tuple[str, int]], version: int | None = None
+                     ) -> list[int]:
+        """Count one event under each ``(key, seconds)``, all in one transaction; returns the
+        counts. A key whose window has expired starts again at 1. (Rate limits: one round trip
+        per request instead of an ``add`` and an ``incr`` per limit.)"""
+        now = time.time()
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            counts = [db.execute(
+                "INSERT INTO cache (key, value, expires) VALUES (?, 1, ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = CASE WHEN cache.expires <= ? OR typeof(cache.value) !="
+                " 'integer' THEN 1 ELSE cache.value + 1 END, expires = CASE WHEN cache.expires"
+                " <= ? THEN excluded.expires ELSE cache.expires END RETURNING value",
+                (self.make_and_validate_key(key, version=version), now + seconds, now, now),
+            ).fetchone()[0] for key, seconds in windows]
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._wrote()
+        return counts
+
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
         cursor = self._db().execute("UPDATE cache SET expires = ? WHERE key = ? AND expires > ?",

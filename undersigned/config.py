@@ -58,6 +58,10 @@ class Config:
     ip_hash_retention_days: int
     email_retention_days_after_archive: int
     workers: int
+    threads: int
+    task_workers: int
+    background_niceness: int
+    page_files: bool
 
     @property
     def is_https(self) -> bool:
@@ -82,4 +86,10 @@ def load() -> Config:
         ip_hash_retention_days=env_int("IP_HASH_RETENTION_DAYS", 30),
         email_retention_days_after_archive=env_int("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE", 90),
         workers=env_int("WORKERS", 0),
+        threads=env_int("THREADS", 1),
+        # Two: one renders the next mail while the other waits on the SMTP server (on SQLite
+        # too, since writers queue on a lock: core/backends/sqlite3).
+        task_workers=env_int("TASK_WORKERS", 2),
+        background_niceness=env_int("BACKGROUND_NICENESS", 10),
+        page_files=env_bool("PAGE_FILES"),
     )

@@ -223,6 +223,9 @@ UNDERSIGNED = {
     "EMAIL_RETENTION_DAYS_AFTER_ARCHIVE": CONFIG.email_retention_days_after_archive,
     "REQUIRE_2FA": CONFIG.require_2fa,
     "TRUST_X_FORWARDED_FOR": _config.env_bool("TRUST_X_FORWARDED_FOR"),
+    # Public pages also written as files for nginx to serve (core/pagefiles.py).
+    "PAGE_FILES": CONFIG.page_files,
+    "PAGE_FILES_ROOT": DATA_DIR / "pages",
 }
 
 LOGGING = {

@@ -82,7 +82,9 @@ def test_comment_reply_and_reply_to_the_reply_without_javascript(site: BrowserSi
     assert page.url.endswith(f"#comment-{third.pk}")
 
     # A held comment: shown to its author alone, on a page of its own.
-    Statement.objects.filter(pk=statement.pk).update(comment_moderation="all")
+    edited = Statement.objects.get(pk=statement.pk)  # as an editor does it, in the admin
+    edited.comment_moderation = "all"
+    edited.save()
     show(page)
     form = page.locator("form.comment-form")
     form.get_by_label("Comment *").fill("Please check me.")

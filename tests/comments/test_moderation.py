@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -157,10 +158,11 @@ def test_ban_an_address_or_ip_hash_for_n_days(anon, open_statement):
     # IP hash ban: same day, same address of the visitor, whatever the email.
     actions.do_ban(None, [bad], kind=Ban.Kind.IP_HASH, days=1)
     assert post_ok(anon, open_statement, email="fresh@example.org").status == Comment.Status.SPAM
-    # Bans end.
-    Ban.objects.update(until=timezone.now() - timedelta(seconds=1))
-    assert post_ok(anon, open_statement, email="troll@example.org").status == \
-        Comment.Status.VISIBLE
+    # Bans end: a week and a day later the same address and network are welcome again.
+    later = timezone.now() + timedelta(days=8)
+    with mock.patch.object(timezone, "now", return_value=later):
+        assert post_ok(anon, open_statement, email="troll@example.org").status == \
+            Comment.Status.VISIBLE
 
 
 def test_one_click_lockdown_hold_or_close_for_a_chosen_time(anon, open_statement):
@@ -197,3 +199,22 @@ def test_admin_shows_the_sanitised_body_never_raw_html(anon, open_statement, adm
     comment = post_ok(anon, open_statement, body="<script>alert(1)</script> **ok**")
     html = admin_client.get(f"/admin/comments/comment/{comment.pk}/change/").content.decode()
     assert "<script>alert(1)</script>" not in html
+
+
+def test_a_lifted_ban_lets_the_address_comment_again_at_once(anon, open_statement):
+    bad = post_ok(anon, open_statement, email="sorry@example.org", body="first")
+    (ban,) = actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    assert post_ok(anon, open_statement, email="sorry@example.org").status == Comment.Status.SPAM
+    actions.do_lift_ban(None, ban)
+    assert post_ok(anon, open_statement, email="sorry@example.org").status == \
+        Comment.Status.VISIBLE
+    assert AuditEntry.objects.filter(action="comment.ban.lift").exists()
+
+
+def test_erasing_an_address_ends_its_ban(anon, open_statement):
+    bad = post_ok(anon, open_statement, email="erased@example.org", body="first")
+    actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    assert rules.is_banned(email_key("erased@example.org"), "") is True
+    actions.erase_address("erased@example.org", keep_public=False)
+    assert not Ban.objects.exists()
+    assert rules.is_banned(email_key("erased@example.org"), "") is False

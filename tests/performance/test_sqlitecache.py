@@ -64,3 +64,36 @@ def test_culling_keeps_the_table_bounded(cache: SQLiteCache) -> None:
     cache._purge()
     (count,) = cache._db().execute("SELECT count(*) FROM cache").fetchone()
     assert count <= 50
+
+
+def test_count_events_counts_every_window_in_one_go(cache: SQLiteCache) -> None:
+    windows = [("per-minute", 60), ("per-hour", 3600)]
+    assert cache.count_events(windows) == [1, 1]
+    assert cache.count_events(windows) == [2, 2]
+    assert cache.count_events([("per-minute", 60)]) == [3]
+    assert cache.get("per-minute") == 3 and cache.get("per-hour") == 2
+
+
+def test_count_events_starts_again_when_a_window_has_expired(cache: SQLiteCache) -> None:
+    assert cache.count_events([("burst", 1)]) == [1]
+    assert cache.count_events([("burst", 1)]) == [2]
+    time.sleep(1.1)
+    assert cache.count_events([("burst", 1)]) == [1]
+    cache.set("not-a-counter", "text", 60)
+    assert cache.count_events([("not-a-counter", 60)]) == [1]
+
+
+def test_rate_limits_on_the_shared_cache_refuse_past_the_limit(tmp_path: Path, settings) -> None:
+    from django.core.cache import cache as default_cache
+
+    from core.protection import Limit, within_limits
+
+    settings.CACHES = {"default": {"BACKEND": "core.sqlitecache.SQLiteCache",
+                                   "LOCATION": str(tmp_path / "limits.sqlite3")}}
+    assert hasattr(default_cache, "count_events")
+    per_address, site = Limit("test-address", 3, 60), Limit("test-site", 100, 60)
+    answers = [within_limits([(per_address, "a@example.org"), (site, "site")])
+               for _ in range(4)]
+    assert answers == [True, True, True, False]
+    # Another address is still welcome: the site-wide count (5 of 100) holds.
+    assert within_limits([(per_address, "b@example.org"), (site, "site")]) is True

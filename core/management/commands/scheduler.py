@@ -3,7 +3,8 @@
 django-tasks-db has no cron. This small loop only enqueues (deduplicated against the task table,
 see core.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
 so a slow maintenance run never blocks the loop. The loop itself also puts back in the queue the
-tasks a killed worker left RUNNING (core.maintenance.recover_tasks).
+tasks a killed worker left RUNNING (core.maintenance.recover_tasks), and twice a second deletes
+the page files (core.pagefiles) that a change made stale.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from core import pagefiles
 from core.maintenance import STALE_RUNNING_SECONDS, enqueue_if_idle, maintain, recover_tasks
 
 
@@ -53,4 +55,9 @@ class Command(BaseCommand):
                 except Exception as exc:  # the database may be restarting: try again later
                     self.stderr.write(f"scheduler: could not enqueue maintenance: {exc}")
                 next_run = time.monotonic() + options["interval"]
+            try:
+                # Every half second: page files nginx serves must go soon after a change.
+                pagefiles.sweep()
+            except Exception as exc:
+                self.stderr.write(f"scheduler: could not sweep page files: {exc}")
             time.sleep(0.5)

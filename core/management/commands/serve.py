@@ -1,8 +1,8 @@
-"""``undersigned serve``: granian (WSGI) for the site and the task worker beside it.
+"""``undersigned serve``: granian (WSGI) for the site, the task workers and the scheduler.
 
-Both run as child processes; SIGTERM or SIGINT stops both cleanly (the worker finishes the task
-in hand, granian drains its connections), and if either dies the other is stopped too so a
-supervisor such as systemd restarts the pair.
+All run as child processes; SIGTERM or SIGINT stops them cleanly (a worker finishes the task in
+hand, granian drains its connections), and if one dies the others are stopped too so a
+supervisor such as systemd restarts them together.
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def _in_background() -> None:
+    """Background work (mail, maintenance) yields the CPU to visitors: in a surge the app
+    processes answer first and the mail queue drains when they leave a core idle. Safe with
+    SQLite because writers queue on a lock in the kernel: an app process waiting for it sleeps,
+    so a worker holding it gets the CPU at once."""
+    os.nice(settings.CONFIG.background_niceness)
+
+
 def default_workers() -> int:
     return max(2, os.cpu_count() or 1)
 
@@ -33,13 +41,13 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=settings.CONFIG.workers or None,
                             help="app processes (default: one per core, at least 2)")
         parser.add_argument("--task-workers", type=int,
-                            default=int(os.environ.get("UNDERSIGNED_TASK_WORKERS", "1")),
-                            help="task worker processes (mail); more than 1 only with PostgreSQL: on "
-                                 "SQLite they queue for the claim lock (measured slower)")
+                            default=settings.CONFIG.task_workers,
+                            help="task worker processes (mail; default 2: one mostly waits on the "
+                                 "SMTP server while the other renders)")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the task worker (run it elsewhere)")
         parser.add_argument("--no-collectstatic", action="store_true")
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("UNDERSIGNED_THREADS", "1")),
+        parser.add_argument("--threads", type=int, default=settings.CONFIG.threads,
                             help="WSGI threads per app process (default 1: cached pages are pure "
                                  "CPU, and one thread per process avoids fighting over the GIL)")
         parser.add_argument("--app", default="undersigned.wsgi:application",
@@ -62,11 +70,12 @@ class Command(BaseCommand):
                       "--queue-name", "*", "--interval", "0.2", "--no-reload"]
         children = [subprocess.Popen(server_cmd, env=env)]
         if not options["no_worker"]:
-            children += [subprocess.Popen(worker_cmd, env=env)
+            children += [subprocess.Popen(worker_cmd, env=env, preexec_fn=_in_background)
                          for _ in range(max(1, options["task_workers"]))]
             # Queues retention, the moderators' digest and the retry of stuck mail tasks.
             children.append(subprocess.Popen(
-                [sys.executable, "-m", "undersigned.cli", "scheduler"], env=env))
+                [sys.executable, "-m", "undersigned.cli", "scheduler"], env=env,
+                preexec_fn=_in_background))
         self.stdout.write(f"undersigned serving on http://{options['host']}:{options['port']}/ "
                           f"with {workers} app processes", self.style.SUCCESS)
         self.stdout.flush()
