@@ -581,7 +581,8 @@ def environment(data_dir: Path, database_url: str = "", smtp_port: int | None = 
                 port: int = 8000) -> dict[str, str]:
     # The caller's UNDERSIGNED_* settings are dropped (the run is self-contained) except the
     # process counts, so that `UNDERSIGNED_TASK_WORKERS=2 make bench` compares tunings.
-    keep = {"UNDERSIGNED_WORKERS", "UNDERSIGNED_THREADS", "UNDERSIGNED_TASK_WORKERS"}
+    keep = {"UNDERSIGNED_WORKERS", "UNDERSIGNED_THREADS", "UNDERSIGNED_TASK_WORKERS",
+            "UNDERSIGNED_BACKGROUND_NICENESS"}
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERSIGNED_") or k in keep}
     env.update({
         "UNDERSIGNED_DATA_DIR": str(data_dir),
