@@ -491,7 +491,7 @@ def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str
                       target="≤ 150 MB per process", met=mb <= 150))
 
 
-def bench_mail(env: dict[str, str], smtp: SmtpSink, plan: Plan) -> None:
+def bench_mail(app: App, env: dict[str, str], smtp: SmtpSink, plan: Plan) -> None:
     """How fast the task worker delivers a burst of queued mails to a real SMTP server."""
     count = 300 if plan.quick else 3000
     while run_json(["bench/djtools.py", "queue"], env, 60)["waiting"]:  # earlier runs' mails
@@ -507,9 +507,11 @@ def bench_mail(env: dict[str, str], smtp: SmtpSink, plan: Plan) -> None:
         times = smtp.times[before:]
     elapsed = (times[-1] - started) if times else time.monotonic() - started
     rate = delivered / elapsed if elapsed > 0 else 0.0
+    workers = sum(1 for role in app.processes().values() if role == "task worker")
     record(Result("confirmation mails delivered by the worker to a local SMTP server", rate, "/s",
                   reference=f"{delivered:,} of {count:,} queued mails in {elapsed:.1f} s "
-                  f"(one worker process)", target="≥ 200/s", ratio=f"{rate / 200:.2f} ×",
+                  f"({workers} task worker processes, rendering included)", target="≥ 200/s",
+                  ratio=f"{rate / 200:.2f} ×",
                   met=rate >= 200))
 
 
@@ -759,7 +761,7 @@ def main() -> None:
         if wanted("posts"):
             bench_posts(app, env, "viral", plan, "SQLite", "sq")
         if wanted("mail"):
-            bench_mail(env, smtp, plan)
+            bench_mail(app, env, smtp, plan)
         if wanted("comments"):
             bench_comments(app, env, "viral", plan, "cm")
         app.stop()
