@@ -13,5 +13,5 @@ class CommentsConfig(AppConfig):
         from comments.models import Ban
         from comments.rules import bans_changed
 
-        for signal in (post_save, post_delete):
-            signal.connect(bans_changed, sender=Ban, dispatch_uid=f"comment-bans-{signal}")
+        post_save.connect(bans_changed, sender=Ban, dispatch_uid="comment-bans-saved")
+        post_delete.connect(bans_changed, sender=Ban, dispatch_uid="comment-bans-deleted")

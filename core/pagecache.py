@@ -11,7 +11,7 @@ How it works
   and organisation pages show titles and counts). Random tokens instead of counters because the
   file cache's ``incr`` is a read-modify-write that two processes can interleave and lose.
   Inside a transaction the tokens are replaced twice, at once and again on commit (see
-  ``_bump_now_and_on_commit``).
+  ``bump_generations``).
 * A cached page is the final response (after every middleware) of an anonymous GET, stored with
   the generations it depends on, read *before* it was rendered: a change committed during the
   render therefore always makes the entry stale, never freezes old content under a new token.
@@ -84,8 +84,10 @@ def _bump(keys: Iterable[str]) -> None:
     _local_generations.clear()
 
 
-def _bump_now_and_on_commit(keys: tuple[str, ...]) -> None:
-    """Bump at once, and again when the transaction commits.
+def bump_generations(*keys: str) -> None:
+    """Tell every process that what ``keys`` stand for has changed: at once, and again when the
+    transaction commits. Generations also keep other per-process copies honest (statements,
+    comment bans).
 
     The bump after the commit is the one that matters: a render that ran between the first
     bump and the commit read the old rows under the new generation, and the second bump makes
@@ -96,27 +98,25 @@ def _bump_now_and_on_commit(keys: tuple[str, ...]) -> None:
         transaction.on_commit(lambda: _bump(keys))
 
 
-def bump_generations(*keys: str) -> None:
-    """Tell every process that what ``keys`` stand for has changed (at once, and on commit).
-    Generations also keep other per-process copies honest (statements, comment bans)."""
-    _bump_now_and_on_commit(keys)
+def _statement_keys(statement_id: int) -> tuple[str, str]:
+    return SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)
 
 
 def statement_changed(statement_id: int) -> None:
     """Mark a statement's pages (and the site's lists) stale; call it on every visible change."""
-    _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)))
+    bump_generations(*_statement_keys(statement_id))
 
 
 def statement_row_changed(statement_id: int) -> None:
     """The statement itself changed (its text, status, policies, lockdown), not only what people
     signed or wrote under it: its pages and the copies kept by ``statements.lookup`` are stale."""
-    _bump_now_and_on_commit((SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id),
-                             ROW_GENERATION_KEY.format(statement_id=statement_id)))
+    bump_generations(*_statement_keys(statement_id),
+                     ROW_GENERATION_KEY.format(statement_id=statement_id))
 
 
 def everything_changed() -> None:
     """Mark every cached page stale (an organisation or category renamed, a template deployed)."""
-    _bump_now_and_on_commit((GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY))
+    bump_generations(GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
 
 
 def generation(statement_id: int | None = None) -> str:

@@ -21,22 +21,23 @@ def check_image_descriptions(body: str) -> str:
     return body
 
 
-class StatementForm(forms.ModelForm):
+class _TextForm(forms.ModelForm):
+    """A statement's or a translation's text: every image must be described."""
+
+    def clean_body(self) -> str:
+        return check_image_descriptions(self.cleaned_data.get("body", ""))
+
+
+class StatementForm(_TextForm):
     class Meta:
         model = Statement
         fields = ["body"]  # the admin adds the rest of its fieldsets
 
-    def clean_body(self) -> str:
-        return check_image_descriptions(self.cleaned_data.get("body", ""))
 
-
-class TranslationForm(forms.ModelForm):
+class TranslationForm(_TextForm):
     class Meta:
         model = Translation
-        fields = ["body"]  # the admin adds the rest of its fieldsets
-
-    def clean_body(self) -> str:
-        return check_image_descriptions(self.cleaned_data.get("body", ""))
+        fields = ["body"]
 
 
 def clean_source_name(name: str) -> str:

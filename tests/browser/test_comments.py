@@ -19,24 +19,24 @@ def statement(transactional_db):
                           comment_moderation=Statement.CommentModeration.NONE)
 
 
-def write(page: Page, *, body: str, name: str, email: str) -> None:
+def post(page: Page, *, body: str, name: str, email: str) -> None:
     form = page.locator("form.comment-form")
     # Found by their labels, as a screen reader user would.
     form.get_by_label("Comment *").fill(body)
     form.get_by_label("Name *").fill(name)
     form.get_by_label("Email *").fill(email)
     form.get_by_role("button", name="Post").click()
+
+
+def write(page: Page, *, body: str, name: str, email: str) -> None:
+    post(page, body=body, name=name, email=email)
     expect(page.get_by_role("heading", name="Your comment")).to_be_visible()
     expect(page.get_by_text("Your comment is published.")).to_be_visible()
 
 
 def send_with_errors(page: Page) -> None:
     """The form page as it comes back with an error next to a field."""
-    form = page.locator("form.comment-form")
-    form.get_by_label("Comment *").fill("Kept text")
-    form.get_by_label("Name *").fill("Amina")
-    form.get_by_label("Email *").fill("amina@localhost-only")
-    form.get_by_role("button", name="Post").click()
+    post(page, body="Kept text", name="Amina", email="amina@localhost-only")
     expect(page.locator("#comment-email-errors")).to_be_visible()
     expect(page.locator("#comment-body")).to_have_value("Kept text")
 
@@ -86,11 +86,7 @@ def test_comment_reply_and_reply_to_the_reply_without_javascript(site: BrowserSi
     edited.comment_moderation = "all"
     edited.save()
     show(page)
-    form = page.locator("form.comment-form")
-    form.get_by_label("Comment *").fill("Please check me.")
-    form.get_by_label("Name *").fill("Carla")
-    form.get_by_label("Email *").fill("carla@example.org")
-    form.get_by_role("button", name="Post").click()
+    post(page, body="Please check me.", name="Carla", email="carla@example.org")
     expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
     expect(page.locator(".awaiting")).to_contain_text("Please check me.")
     yours = page.url
