@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from statements.models import Category, Organisation, Statement, StatementIssuer
 
@@ -28,6 +28,9 @@ def _isolated(settings, tmp_path) -> Iterator[None]:
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     cache.clear()
+    # A request through the WSGI handler leaves its language active in the thread (Django
+    # switches it per request, never back): each test starts in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
 
