@@ -21,8 +21,7 @@ from privacy.links import normalise
 def _signatures(email: str):  # noqa: ANN202
     from signatures.models import Signature
 
-    address = normalise(email)
-    return Signature.objects.filter(email__iexact=address) if address else Signature.objects.none()
+    return Signature.objects.for_address(email)
 
 
 def export_for_address(email: str) -> dict[str, Any]:

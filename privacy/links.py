@@ -54,7 +54,7 @@ def _record_for(email: str) -> tuple[str, int] | None:
     address = normalise(email)
     if not address:
         return None
-    signature = (Signature.objects.filter(email__iexact=address).order_by("-id")
+    signature = (Signature.objects.for_address(address).order_by("-id")
                  .values_list("pk", flat=True).first())
     if signature:
         return "s", signature

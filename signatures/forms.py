@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Signature
+from signatures.models import Signature, normalise_email
 
 # Bidirectional embeddings, overrides and isolates can make a name display as something it is
 # not (impersonation); zero-width joiners stay allowed, some scripts need them.
@@ -42,12 +42,6 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
     if multiline:
         return "\n".join(line.strip() for line in text.strip().split("\n"))
     return SPACES.sub(" ", text).strip()
-
-
-def normalise_email(value: str) -> str:
-    """One spelling per mailbox: trimmed, NFC, lower case (case is never significant in
-    practice, and treating it as such would let one person sign twice)."""
-    return unicodedata.normalize("NFC", value).strip().lower()
 
 
 class TextField(forms.CharField):

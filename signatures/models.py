@@ -22,7 +22,19 @@ def sort_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()[:200]
 
 
+def normalise_email(value: str) -> str:
+    """One spelling per mailbox: trimmed, NFC, lower case (case is never significant in
+    practice, and treating it as such would let one person sign twice)."""
+    return unicodedata.normalize("NFC", value).strip().lower()
+
+
 class SignatureQuerySet(models.QuerySet):
+    def for_address(self, email: str) -> SignatureQuerySet:
+        """Signatures holding this address (stored normalised: an indexed equality)."""
+        address = normalise_email(email or "")
+        return self.filter(email=address) if address else self.none()
+
+
     def visible(self) -> SignatureQuerySet:
         return self.filter(status=Signature.Status.VISIBLE)
 
