@@ -110,26 +110,25 @@ def export(slug: str) -> dict[str, Any]:
 
 def enqueue_mail(count: int) -> dict[str, Any]:
     """Queue ``count`` confirmation mails at once, as a burst of sign-ons would: that many
-    unconfirmed signatures, each with the task row the sign-on writes (the worker renders)."""
+    sign-ons in the intake, applied as the app applies them (signatures and their mails' task
+    rows; the worker renders)."""
     import django
 
     django.setup()
-    from django.db import transaction
+    from django.utils import timezone
 
-    from signatures.models import Signature
-    from signatures.tasks import mail_signer
+    from signatures import intake
+    from signatures.models import SignOn
     from statements.models import Statement
 
     statement = Statement.objects.public().order_by("pk").first()
     stamp = int(time.time())
     started = time.perf_counter()
-    with transaction.atomic():
-        signatures = Signature.objects.bulk_create(
-            Signature(statement=statement, kind=Signature.Kind.INDIVIDUAL, name=f"Mail {i}",
-                      email=f"mail{i}-{stamp}@bench.example.org", language="en", mails_sent=1)
-            for i in range(count))
-        for signature in signatures:
-            mail_signer.enqueue(signature_id=signature.pk, template="confirm", language="en")
+    SignOn.objects.bulk_create(
+        SignOn(statement=statement, kind="individual", name=f"Mail {i}", language="en",
+               email=f"mail{i}-{stamp}@bench.example.org", received_at=timezone.now())
+        for i in range(count))
+    intake.apply_pending()
     return {"queued": count, "seconds": time.perf_counter() - started}
 
 

@@ -24,10 +24,19 @@ def _signatures(email: str):  # noqa: ANN202
     return Signature.objects.for_address(email)
 
 
+def _apply_pending_sign_ons() -> None:
+    """A sign-on still in the intake (signatures.intake; a fraction of a second old) is data
+    we hold too: it becomes a signature first, then is found, exported or forgotten as one."""
+    from signatures import intake
+
+    intake.apply_pending()
+
+
 def export_for_address(email: str) -> dict[str, Any]:
     """Everything stored about an address, JSON-ready."""
     from comments import actions as comment_actions
 
+    _apply_pending_sign_ons()
     signatures = []
     for s in _signatures(email).select_related("statement", "organisation").order_by("id"):
         signatures.append({
@@ -89,6 +98,7 @@ def _forget_signatures(email: str) -> tuple[int, set[int]]:
 def forget_address(email: str) -> dict[str, int]:
     from comments import actions as comment_actions
 
+    _apply_pending_sign_ons()
     signatures, statements = _forget_signatures(email)
     comments = comment_actions.erase_address(email, keep_public=True)
     for statement_id in statements:
@@ -102,5 +112,6 @@ def holds_anything(email: str) -> bool:
     from comments.models import Comment
 
     address = normalise(email)
+    _apply_pending_sign_ons()
     return bool(address) and (_signatures(address).exists()
                               or Comment.objects.filter(email__iexact=address).exists())

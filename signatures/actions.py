@@ -1,6 +1,7 @@
 """State changes of signatures: one short transaction each; counters kept in the same
 transaction; mail queued as a task row in that transaction; the cached page told on commit;
-an audit entry for every editor and moderator action."""
+an audit entry for every editor and moderator action. Sign-ons arrive through
+signatures.intake, which applies them in batches."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from core import audit, pagecache
 from core.mail import absolute
-from signatures import tokens
+from signatures import intake, tokens
 from signatures.models import Signature, SignatureCounter
 from signatures.tasks import mail_signer
 from statements.actions import current_revision, find_or_create_organisation
@@ -98,7 +99,7 @@ def _may_mail(signature: Signature, now: Any) -> bool:
     return signature.last_mailed_at is None or now - signature.last_mailed_at >= MIN_MAIL_INTERVAL
 
 
-def _mail_again(signature: Signature, language: str) -> bool:
+def mail_again(signature: Signature, language: str) -> bool:
     """Mail an existing signer: the confirmation again while pending, else the manage link."""
     now = timezone.now()
     if not _may_mail(signature, now):
@@ -194,41 +195,13 @@ def do_record_organisation(statement: Statement, name: str, actor: Any = None) -
 
 # --- signing -----------------------------------------------------------------------------------
 
-def _sign_once(statement: Statement, details: SignerDetails, ip_hash: str, language: str) -> None:
-    # Insert first: the partial unique constraint finds an address that already signed, so the
-    # common case is two INSERTs in one short transaction, with no read before them.
-    try:
-        with transaction.atomic():
-            signature = Signature(
-                statement=statement, kind=details.kind, name=details.name,
-                organisation_name=details.organisation,
-                role=details.role, country=details.country, email=details.email,
-                show_name=details.show_name, comment=details.comment, ip_hash=ip_hash,
-                language=language, mails_sent=1, last_mailed_at=timezone.now())
-            signature.save()
-            _mail(signature, "confirm", language)
-        return
-    except IntegrityError:
-        pass
-    with transaction.atomic():
-        existing = (Signature.objects.active().filter(email=details.email, statement=statement)
-                    .order_by("pk").first())
-        if existing is None:
-            raise IntegrityError("sign-on refused by a constraint other than one per address")
-        existing.statement = statement
-        _mail_again(existing, language)
-
-
 def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
             ) -> None:
-    """Store an unconfirmed signature and queue its confirmation mail in one transaction, or,
-    when the address already signed, queue a mail to that address instead. The caller cannot
-    tell which happened: neither can the person at the form (DESIGN.md invariant 4)."""
-    try:
-        _sign_once(statement, details, ip_hash, language)
-    except IntegrityError:
-        # The existing signature was withdrawn between the two steps: sign afresh.
-        _sign_once(statement, details, ip_hash, language)
+    """Take a sign-on: stored durably when this returns; it becomes an unconfirmed signature
+    with its confirmation mail, or, when the address already signed, a mail to that address
+    instead. The caller cannot tell which: neither can the person at the form (DESIGN.md
+    invariant 4). See signatures.intake for the two steps."""
+    intake.receive(statement, details, ip_hash=ip_hash, language=language)
 
 
 def do_resend_confirmation(statement: Statement, email: str, language: str) -> None:
@@ -236,7 +209,7 @@ def do_resend_confirmation(statement: Statement, email: str, language: str) -> N
         pending = (Signature.objects.unconfirmed().filter(statement=statement, email=email)
                    .select_related("statement").first())
         if pending is not None:
-            _mail_again(pending, language)
+            mail_again(pending, language)
 
 
 def is_held(statement: Statement, kind: str) -> bool:

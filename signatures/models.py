@@ -194,3 +194,38 @@ class SignatureCounter(models.Model):
     @property
     def total(self) -> int:
         return self.organisations + self.individuals
+
+
+class SignOn(models.Model):
+    """A sign-on as the form sent it: validated, durably stored, not yet a signature.
+
+    The signing request only appends one of these (a table without secondary indexes, so the
+    append is cheap) and answers once it has committed; ``signatures.intake`` turns them into
+    signatures and confirmation mails, many per transaction during a surge. A row lives for a
+    fraction of a second; no page shows it. It holds the same personal data as the signature it
+    becomes, and data-rights requests apply or erase it first (privacy.actions).
+    """
+
+    # No index on the statement: the table holds only the last moments' sign-ons, and an
+    # index would be one more page to write on every append.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    kind = models.CharField(max_length=12, choices=Signature.Kind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254)
+    show_name = models.BooleanField(default=True)
+    comment = models.TextField(max_length=1000, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=12)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("sign-on waiting to be applied")
+        verbose_name_plural = _("sign-ons waiting to be applied")
+
+    def __str__(self) -> str:
+        return f"sign-on #{self.pk} on statement {self.statement_id}"

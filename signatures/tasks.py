@@ -1,12 +1,14 @@
 """Mails to signers, rendered by the task worker.
 
-The signing request only writes the signature and this task's row, in one short transaction;
-the worker renders the mail from the signature as it is when the mail leaves. A signature
-withdrawn, erased or expired meanwhile gets no mail, and the task table never holds a signer's
-address or the links mailed to them.
+The signing path only writes the signature and a task row naming it; the worker renders the mail
+from the signature as it is when the mail leaves. A signature withdrawn, erased or expired
+meanwhile gets no mail, and the task table never holds a signer's address or the links mailed to
+them.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.http import Http404
 from django.tasks import task
@@ -16,9 +18,10 @@ from signatures.models import Signature
 from statements import lookup
 from statements.models import Statement
 
+logger = logging.getLogger(__name__)
 
-@task(queue_name="mail")
-def mail_signer(signature_id: int, template: str, language: str, again: bool = False) -> None:
+
+def _send(signature_id: int, template: str, language: str | None, again: bool) -> None:
     from signatures.actions import mail_context
 
     signature = Signature.objects.filter(pk=signature_id).first()
@@ -30,7 +33,33 @@ def mail_signer(signature_id: int, template: str, language: str, again: bool = F
         signature.statement = Statement.objects.get(pk=signature.statement_id)
     if template == "confirm" and signature.status != Signature.Status.UNCONFIRMED:
         return  # confirmed (or withdrawn) since: the link would only say so
+    language = language or signature.language
     context = mail_context(signature, template, language, again=again)
     subject, body = compose_mail(signature.email, f"signatures/mail/{template}.txt", context,
                                  language=language, record=signature)
     deliver(signature.email, subject, body, headers={"Auto-Submitted": "auto-generated"})
+
+
+@task(queue_name="mail")
+def mail_signer(signature_id: int, template: str, language: str, again: bool = False) -> None:
+    _send(signature_id, template, language, again)
+
+
+class MailsFailed(Exception):
+    """Some mails of a batch could not be sent (each is logged); the task is marked failed."""
+
+
+@task(queue_name="mail")
+def mail_confirmations(signature_ids: list[int]) -> None:
+    """The confirmation mails of a batch of new signatures, each in its signer's language.
+
+    One failed mail does not stop the others."""
+    failed = 0
+    for signature_id in signature_ids:
+        try:
+            _send(signature_id, "confirm", None, False)
+        except Exception:
+            failed += 1
+            logger.exception("confirmation mail for signature %s failed", signature_id)
+    if failed:
+        raise MailsFailed(f"{failed} of {len(signature_ids)} confirmation mails failed")

@@ -17,11 +17,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
+from signatures import intake
 from statements.models import Category, Organisation, Statement, StatementIssuer
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path) -> Iterator[None]:
+def _isolated(settings, tmp_path, monkeypatch) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": f"test-{tmp_path.name}"}}
@@ -31,6 +32,9 @@ def _isolated(settings, tmp_path) -> Iterator[None]:
     # A request through the WSGI handler leaves its language active in the thread (Django
     # switches it per request, never back): each test starts in the default language.
     translation.activate(settings.LANGUAGE_CODE)
+    # Every sign-on is applied by its own request, as on a quiet site; the batching of a surge
+    # is tested on its own (tests/signatures/test_intake.py).
+    monkeypatch.setattr(intake, "APPLY_INTERVAL", 0)
     yield
     cache.clear()
 

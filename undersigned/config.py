@@ -90,6 +90,6 @@ def load() -> Config:
         # Two: one renders the next mail while the other waits on the SMTP server (on SQLite
         # too, since writers queue on a lock: core/backends/sqlite3).
         task_workers=env_int("TASK_WORKERS", 2),
-        background_niceness=env_int("BACKGROUND_NICENESS", 10),
+        background_niceness=env_int("BACKGROUND_NICENESS", 19),
         page_files=env_bool("PAGE_FILES"),
     )

@@ -247,3 +247,55 @@ def test_an_in_memory_database_makes_no_lock_file(tmp_path, monkeypatch):
             cursor.execute("CREATE TABLE t (x INTEGER)")
             cursor.execute("INSERT INTO t VALUES (1)")
     assert list(tmp_path.iterdir()) == []
+
+
+def autocommit_writer(path: Path, module: Any, holds: threading.Event) -> dict[str, Any]:
+    """A write outside any transaction (as the task worker marks a task done) while another
+    writer holds its transaction for HOLD seconds."""
+    outcome: dict[str, Any] = {}
+
+    def job() -> None:
+        holds.wait(2)
+        with registered(wrapper(path, "writer-autocommit", module)) as db:
+            started = time.monotonic()
+            try:
+                write(db, "autocommit")
+            except OperationalError as error:
+                outcome["error"] = str(error)
+            outcome["waited"] = time.monotonic() - started
+
+    thread = threading.Thread(target=job, daemon=True)
+    thread.start()
+    with registered(wrapper(path, "writer-a", module)) as db, transaction.atomic(using=db.alias):
+        write(db, "a")
+        holds.set()
+        time.sleep(HOLD)
+    thread.join(5)
+    assert not thread.is_alive()
+    return outcome
+
+
+@pytest.mark.parametrize("module", [stock, queued], ids=["stock", "queued"])
+def test_a_write_outside_a_transaction_queues_too(database, module):
+    outcome = autocommit_writer(database, module, threading.Event())
+    if module is stock:  # the yardstick: SQLite's busy handler gives up
+        assert "database is locked" in outcome.get("error", "")
+        assert rows(database) == ["a"]
+        return
+    assert "error" not in outcome, outcome
+    assert outcome["waited"] >= HOLD * 0.8
+    assert rows(database) == ["a", "autocommit"]
+    assert queue_is_free(database)
+
+
+def test_reads_outside_a_transaction_do_not_queue(database):
+    holder = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # a writer of another process holds the queue
+    try:
+        def read() -> None:
+            with registered(wrapper(database, "reader")) as db, db.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM signed")
+        assert in_a_thread(read) < 1
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        os.close(holder)

@@ -4,7 +4,8 @@ django-tasks-db has no cron. This small loop only enqueues (deduplicated against
 see core.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
 so a slow maintenance run never blocks the loop. The loop itself also puts back in the queue the
 tasks a killed worker left RUNNING (core.maintenance.recover_tasks), and twice a second deletes
-the page files (core.pagefiles) that a change made stale.
+the page files (core.pagefiles) that a change made stale and applies the sign-ons a surge left
+in the intake (signatures.intake).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from core import pagefiles
 from core.maintenance import STALE_RUNNING_SECONDS, enqueue_if_idle, maintain, recover_tasks
+from signatures import intake
 
 
 class Command(BaseCommand):
@@ -60,4 +62,8 @@ class Command(BaseCommand):
                 pagefiles.sweep()
             except Exception as exc:
                 self.stderr.write(f"scheduler: could not sweep page files: {exc}")
+            try:
+                intake.apply_pending()
+            except Exception as exc:
+                self.stderr.write(f"scheduler: could not apply pending sign-ons: {exc}")
             time.sleep(0.5)
