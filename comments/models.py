@@ -9,11 +9,11 @@ import secrets
 import unicodedata
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import pagecache
 from statements.models import Statement
 
 
@@ -203,7 +203,7 @@ class ModerationSettings(models.Model):
                                                   default=600)
     last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    CACHE_KEY = "comments:moderation-settings:v1"
+    GENERATION_KEY = "generation:comment-moderation-settings"
 
     class Meta:
         verbose_name = _("moderation settings")
@@ -215,13 +215,17 @@ class ModerationSettings(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        _current_settings.changed()
 
     @classmethod
     def current(cls) -> ModerationSettings:
-        """Read on every comment POST, so kept in the shared cache until it is saved again."""
-        cached = cache.get(cls.CACHE_KEY)
-        if cached is None:
-            cached, _created = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, cached, timeout=300)
-        return cached
+        """Read on every comment POST, so each process keeps a copy until it is saved again
+        (shared read-only: change it through save())."""
+        return _current_settings.get()
+
+
+def _load_settings() -> ModerationSettings:
+    return ModerationSettings.objects.get_or_create(pk=1)[0]
+
+
+_current_settings = pagecache.KeptCopy((ModerationSettings.GENERATION_KEY,), _load_settings)

@@ -90,27 +90,25 @@ def comments_open(statement: Statement) -> bool:
 # until a ban is made, lifted or erased (a shared generation, as for cached pages: every other
 # process sees the change within a second, this one at once).
 BANS_GENERATION_KEY = "generation:comment-bans"
-_active_bans: tuple[tuple[str, ...], dict[str, datetime]] = ((), {})
+
+
+def _load_bans() -> dict[str, datetime]:
+    """Banned value → when its last ban ends."""
+    until: dict[str, datetime] = {}
+    for value, ends in Ban.objects.active().values_list("value", "until"):
+        until[value] = max(ends, until.get(value, ends))
+    return until
+
+
+_bans = pagecache.KeptCopy((BANS_GENERATION_KEY,), _load_bans)
 
 
 def bans_changed(**_signal: Any) -> None:
-    pagecache.bump_generations(BANS_GENERATION_KEY)
-
-
-def _bans() -> dict[str, datetime]:
-    """Banned value → when its last ban ends."""
-    global _active_bans
-    generations = pagecache.current_generations((BANS_GENERATION_KEY,))  # before the rows
-    if _active_bans[0] != generations:
-        until: dict[str, datetime] = {}
-        for value, ends in Ban.objects.active().values_list("value", "until"):
-            until[value] = max(ends, until.get(value, ends))
-        _active_bans = (generations, until)
-    return _active_bans[1]
+    _bans.changed()
 
 
 def is_banned(key: str, ip_hash: str) -> bool:
-    bans, now = _bans(), timezone.now()
+    bans, now = _bans.get(), timezone.now()
     return any(value in bans and bans[value] > now for value in (key, ip_hash) if value)
 
 

@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,11 @@ def _new_token() -> str:
 
 
 def _bump(keys: Iterable[str]) -> None:
-    cache.set_many({key: _new_token() for key in keys}, timeout=None)
-    _local_generations.clear()
+    tokens = {key: _new_token() for key in keys}
+    cache.set_many(tokens, timeout=None)
+    # This process knows the new tokens: no need to read them (or any other key) back.
+    now = time.monotonic()
+    _local_generations.update((key, (token, now)) for key, token in tokens.items())
 
 
 def bump_generations(*keys: str) -> None:
@@ -145,6 +148,27 @@ def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[
         for key in stale:
             _local_generations[key] = (str(found.get(key) or ""), now)
     return tuple(_local_generations[k][0] for k in keys)
+
+
+class KeptCopy[T]:
+    """A value each process keeps while the shared generations it depends on stay the same:
+    read once per change per process instead of once per request. Whoever changes what the
+    value is made from calls ``bump_generations`` with the same keys; other processes see the
+    change within GENERATION_CHECK_SECONDS, the changing one at once. The generations are
+    read before the value, so a change committed in between makes the copy stale at once."""
+
+    def __init__(self, keys: tuple[str, ...], load: Callable[[], T]) -> None:
+        self.keys, self.load = keys, load
+        self._kept: tuple[tuple[str, ...], T] | None = None
+
+    def get(self) -> T:
+        generations = current_generations(self.keys)
+        if self._kept is None or self._kept[0] != generations:
+            self._kept = (generations, self.load())
+        return self._kept[1]
+
+    def changed(self) -> None:
+        bump_generations(*self.keys)
 
 
 # What every page that is not about one statement depends on (home, categories, organisations).

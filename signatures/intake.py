@@ -7,8 +7,9 @@ A sign-on is taken in two steps:
    The answer never depends on what happens next: whether the address had already signed is
    not told at the form (invariant 4), so nothing more has to happen before it.
 2. **Apply.** Pending sign-ons become unconfirmed signatures and their confirmation mails'
-   task rows, many per transaction: one query finds the addresses that already signed, one
-   INSERT stores the new signatures, one task row per ``MAIL_CHUNK`` names their mails.
+   task rows, many per transaction: one INSERT … SELECT copies the intake rows whose address
+   has not signed the statement yet into signatures (no Python per row), one task row per
+   ``MAIL_CHUNK`` names their mails, and the others are mailed as a second sign-on is.
 
 The request applies what is pending itself, right after its own append, unless its process
 applied less than ``APPLY_INTERVAL`` ago. So a quiet site applies every sign-on at once, and in
@@ -35,7 +36,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from signatures import actions
-from signatures.models import Signature, SignOn, sort_key
+from signatures.models import Signature, SignOn, new_token_salt, sort_key
 from signatures.tasks import mail_confirmations
 from statements.models import Statement
 
@@ -57,11 +58,14 @@ _last_applied = float("-inf")
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
             ) -> None:
     """Store a validated sign-on durably, then apply pending sign-ons if this process is due."""
+    shown_as = details.organisation if details.kind == Signature.Kind.ORGANISATION else \
+        details.name  # Signature.display_name before any organisation is linked
     _append(SignOn(
         statement=statement, kind=details.kind, name=details.name,
         organisation_name=details.organisation, role=details.role, country=details.country,
         email=details.email, show_name=details.show_name, comment=details.comment,
-        ip_hash=ip_hash, language=language, received_at=timezone.now()))
+        ip_hash=ip_hash, language=language, sort_name=sort_key(shown_as),
+        token_salt=new_token_salt(), received_at=timezone.now()))
     # The sign-on is accepted now. Applying it is the site's work, not the signer's: if it
     # fails, the row waits for the next attempt (the scheduler's, at the latest).
     try:
@@ -111,63 +115,100 @@ def apply_pending() -> int:
 
 def _apply_batch() -> int:
     with transaction.atomic():
-        pending = list(SignOn.objects.select_for_update(skip_locked=True)
-                       .order_by("pk")[:BATCH])
+        pending = list(SignOn.objects.select_for_update(skip_locked=True).order_by("pk")
+                       .values_list("pk", "statement_id", "email", "language")[:BATCH])
         if not pending:
             return 0
         try:
             with transaction.atomic():
                 _store(pending)
         except IntegrityError:
-            for sign_on in pending:
-                _store_alone(sign_on)
-        SignOn.objects.filter(pk__in=[sign_on.pk for sign_on in pending]).delete()
+            for row in pending:
+                _store_alone(row)
+        SignOn.objects.filter(pk__in=[row[0] for row in pending]).delete()
     return len(pending)
 
 
-def _signature(sign_on: SignOn, now: object) -> Signature:
-    signature = Signature(
-        statement_id=sign_on.statement_id, kind=sign_on.kind, name=sign_on.name,
-        organisation_name=sign_on.organisation_name, role=sign_on.role,
-        country=sign_on.country, email=sign_on.email, show_name=sign_on.show_name,
-        comment=sign_on.comment, ip_hash=sign_on.ip_hash, language=sign_on.language,
-        mails_sent=1, last_mailed_at=now)
-    signature.sort_name = sort_key(signature.display_name)  # as Signature.save does
-    return signature
+Pending = tuple[int, int, str, str]  # intake row: pk, statement_id, email, language
 
 
-def _store(pending: list[SignOn]) -> None:
+def _store(pending: list[Pending]) -> None:
     """New addresses become signatures; an address that already signed is mailed again
     (within the same limits as before), exactly as one sign-on at a time would."""
-    now = timezone.now()
+    first: dict[tuple[int, str], int] = {}
+    for pk, statement_id, email, _language in pending:
+        first.setdefault((statement_id, email), pk)
+    stored = _insert_signatures(list(first.values()))
+    for chunk in batched([pk for pk, _statement_id, _email in stored], MAIL_CHUNK):
+        mail_confirmations.enqueue(signature_ids=list(chunk))
+    new = {(statement_id, email) for _pk, statement_id, email in stored}
+    again = [(statement_id, email, language) for pk, statement_id, email, language in pending
+             if (statement_id, email) not in new or first[statement_id, email] != pk]
+    if not again:
+        return
     signers: dict[tuple[int, str], Signature] = {}
     for signature in (Signature.objects.active()
-                      .filter(email__in={sign_on.email for sign_on in pending},
-                              statement_id__in={sign_on.statement_id for sign_on in pending})
+                      .filter(email__in={email for _s, email, _l in again},
+                              statement_id__in={statement_id for statement_id, _e, _l in again})
                       .order_by("-pk")):
         signers[signature.statement_id, signature.email] = signature  # the oldest wins
-    new: list[Signature] = []
-    again: list[tuple[Signature, str]] = []
-    for sign_on in pending:
-        key = (sign_on.statement_id, sign_on.email)
-        if key in signers:
-            again.append((signers[key], sign_on.language))
-        else:
-            signers[key] = _signature(sign_on, now)
-            new.append(signers[key])
-    Signature.objects.bulk_create(new)
-    for chunk in batched(new, MAIL_CHUNK):
-        mail_confirmations.enqueue(signature_ids=[signature.pk for signature in chunk])
-    for signature, language in again:
-        actions.mail_again(signature, language)
+    for statement_id, email, language in again:
+        signer = signers.get((statement_id, email))
+        # None: an earlier sign-on from this address is being applied by another applier,
+        # whose confirmation mail covers this one.
+        if signer is not None:
+            actions.mail_again(signer, language)
 
 
-def _store_alone(sign_on: SignOn) -> None:
+def _store_alone(row: Pending) -> None:
     try:
         with transaction.atomic():
-            _store([sign_on])
+            _store([row])
     except IntegrityError:
         # Refused by a constraint other than one signature per address, which the form's
         # validation rules out: keep the evidence in the log, not the personal data.
         logger.exception("sign-on #%s on statement %s could not be stored; dropped",
-                         sign_on.pk, sign_on.statement_id)
+                         row[0], row[1])
+
+
+@functools.cache
+def _insert_statement(vendor: str) -> tuple[str, str, tuple[Field, ...]]:
+    """INSERT … SELECT making intake rows signatures, built once from the two models: a
+    signature column the intake has is copied, any other takes the value of a template
+    signature (see _insert_signatures). One statement per batch, no Python per row."""
+    quote = connection.ops.quote_name
+    copied = {field.attname for field in SignOn._meta.concrete_fields if not field.primary_key}
+    fields = tuple(field for field in Signature._meta.concrete_fields if not field.primary_key)
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(f"pending.{quote(field.column)}" if field.attname in copied else "%s"
+                       for field in fields)
+    templated = tuple(field for field in fields if field.attname not in copied)
+    signature, pending = quote(Signature._meta.db_table), quote(SignOn._meta.db_table)
+    statement_id, email, status = quote("statement_id"), quote("email"), quote("status")
+    active = ", ".join(["%s"] * len(Signature.ACTIVE_STATUSES))
+    # Table and column names come from the models; every value is a parameter.
+    head = f"INSERT INTO {signature} ({columns}) SELECT {values} FROM {pending} pending WHERE "  # noqa: S608
+    # An address with an active signature on the statement is not stored again (the partial
+    # unique constraint would refuse it): it is mailed instead.
+    tail = (f" AND NOT EXISTS (SELECT 1 FROM {signature} signed"  # noqa: S608
+            f" WHERE signed.{statement_id} = pending.{statement_id}"
+            f" AND signed.{email} = pending.{email} AND signed.{status} IN ({active}))"
+            f" ORDER BY pending.{quote('id')} RETURNING {quote('id')}, {statement_id}, {email}")
+    return head, tail, templated
+
+
+def _insert_signatures(pks: list[int]) -> list[tuple[int, int, str]]:
+    """Store the intake rows ``pks`` as unconfirmed signatures unless their address already
+    signed; returns (signature id, statement id, email) of those stored."""
+    head, tail, templated = _insert_statement(connection.vendor)
+    now = timezone.now()
+    template = Signature(status=Signature.Status.UNCONFIRMED, source=Signature.Source.FORM,
+                         mails_sent=1, last_mailed_at=now, created_at=now, updated_at=now)
+    quote = connection.ops.quote_name
+    where = f"pending.{quote('id')} IN ({', '.join(['%s'] * len(pks))})"
+    params = [field.get_db_prep_save(getattr(template, field.attname), connection)
+              for field in templated]
+    with connection.cursor() as cursor:
+        cursor.execute(head + where + tail,
+                       [*params, *pks, *Signature.ACTIVE_STATUSES])
+        return [tuple(row) for row in cursor.fetchall()]

@@ -220,6 +220,10 @@ class SignOn(models.Model):
     comment = models.TextField(max_length=1000, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=12)
+    # Computed when the sign-on arrives, so that applying it copies columns and runs no Python
+    # per row (signatures.intake).
+    sort_name = models.CharField(max_length=200, blank=True)
+    token_salt = models.CharField(max_length=32, default=new_token_salt)
     received_at = models.DateTimeField()
 
     class Meta:

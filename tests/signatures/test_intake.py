@@ -74,19 +74,23 @@ def test_a_batch_that_meets_the_constraint_is_applied_row_by_row(anon, statement
                                                                  monkeypatch):
     for email in ("a@example.org", "race@example.org", "b@example.org"):
         assert post_sign(anon, statement, email=email).status_code == 303
-    original = Signature.objects.bulk_create
+    original = intake._insert_signatures
+    calls = []
 
-    def racing_bulk_create(objs, *args, **kwargs):
-        # Another applier stores the same address between lookup and insert (and its row
-        # stays: here it is made again after the batch's savepoint is rolled back).
-        if not Signature.objects.filter(email="race@example.org").exists():
-            Signature.objects.create(statement=statement, kind="individual", name="Other",
-                                     email="race@example.org", mails_sent=1,
-                                     last_mailed_at=timezone.now())
-        return original(objs, *args, **kwargs)
+    def racing_insert(pks):
+        # As PostgreSQL reports it when another applier committed the same address between
+        # this statement's check and its insert (that applier's signature is made below).
+        calls.append(len(pks))
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates one_signature_per_address")
+        return original(pks)
 
-    monkeypatch.setattr(Signature.objects, "bulk_create", racing_bulk_create)
+    monkeypatch.setattr(intake, "_insert_signatures", racing_insert)
+    Signature.objects.create(statement=statement, kind="individual", name="Other",
+                             email="race@example.org", mails_sent=1,
+                             last_mailed_at=timezone.now())
     assert intake.apply_pending() == 3
+    assert calls == [3, 1, 1, 1]  # the batch, then each sign-on on its own
     assert sorted(Signature.objects.values_list("email", flat=True)) == [
         "a@example.org", "b@example.org", "race@example.org"]
     assert Signature.objects.get(email="race@example.org").name == "Other"
@@ -100,7 +104,7 @@ def test_a_sign_on_no_constraint_allows_is_logged_and_dropped(anon, statement, s
     original = intake._store
 
     def refusing(pending):
-        if any(p.email == "bad@example.org" for p in pending):
+        if any(email == "bad@example.org" for _pk, _statement, email, _language in pending):
             raise IntegrityError("CHECK constraint failed")
         return original(pending)
 
