@@ -18,7 +18,7 @@ from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit
 from core.mail import absolute, queue_mail
-from core.pagecache import bump_generations, statement_changed, statement_row_changed
+from core.pagecache import statement_changed, statement_row_changed
 from core.rendering import render_comment
 from statements.models import Statement
 
@@ -367,7 +367,7 @@ def send_moderation_digest(now: datetime | None = None) -> int:
                         "queue_url": queue_url}, language="en", data_rights=False)
             sent += 1
         ModerationSettings.objects.filter(pk=1).update(last_digest_at=now)
-        bump_generations(ModerationSettings.GENERATION_KEY)
+        ModerationSettings.changed()
     return sent
 
 

@@ -215,6 +215,11 @@ class ModerationSettings(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
+        self.changed()
+
+    @staticmethod
+    def changed() -> None:
+        """Every process re-reads the settings (call after a QuerySet.update of the row)."""
         _current_settings.changed()
 
     @classmethod

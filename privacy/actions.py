@@ -112,6 +112,8 @@ def holds_anything(email: str) -> bool:
     from comments.models import Comment
 
     address = normalise(email)
+    if not address:
+        return False
     _apply_pending_sign_ons()
-    return bool(address) and (_signatures(address).exists()
-                              or Comment.objects.filter(email__iexact=address).exists())
+    return (_signatures(address).exists()
+            or Comment.objects.filter(email__iexact=address).exists())

@@ -36,7 +36,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from signatures import actions
-from signatures.models import Signature, SignOn, new_token_salt, sort_key
+from signatures.models import Signature, SignOn, new_token_salt, shown_name, sort_key
 from signatures.tasks import mail_confirmations
 from statements.models import Statement
 
@@ -58,13 +58,12 @@ _last_applied = float("-inf")
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
             ) -> None:
     """Store a validated sign-on durably, then apply pending sign-ons if this process is due."""
-    shown_as = details.organisation if details.kind == Signature.Kind.ORGANISATION else \
-        details.name  # Signature.display_name before any organisation is linked
     _append(SignOn(
         statement=statement, kind=details.kind, name=details.name,
         organisation_name=details.organisation, role=details.role, country=details.country,
         email=details.email, show_name=details.show_name, comment=details.comment,
-        ip_hash=ip_hash, language=language, sort_name=sort_key(shown_as),
+        ip_hash=ip_hash, language=language,
+        sort_name=sort_key(shown_name(details.kind, details.name, details.organisation)),
         token_salt=new_token_salt(), received_at=timezone.now()))
     # The sign-on is accepted now. Applying it is the site's work, not the signer's: if it
     # fails, the row waits for the next attempt (the scheduler's, at the latest).

@@ -22,6 +22,11 @@ def sort_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()[:200]
 
 
+def shown_name(kind: str, name: str, organisation_name: str) -> str:
+    """The name a signature is listed (and sorted) by: the organisation's for an organisation."""
+    return organisation_name if kind == Signature.Kind.ORGANISATION else name
+
+
 def normalise_email(value: str) -> str:
     """One spelling per mailbox: trimmed, NFC, lower case (case is never significant in
     practice, and treating it as such would let one person sign twice)."""
@@ -160,10 +165,9 @@ class Signature(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == self.Kind.ORGANISATION:
-            return self.organisation.name if self.organisation_id and self.organisation else \
-                self.organisation_name
-        return self.name
+        if self.kind == self.Kind.ORGANISATION and self.organisation_id and self.organisation:
+            return self.organisation.name
+        return shown_name(self.kind, self.name, self.organisation_name)
 
     @property
     def is_organisation(self) -> bool:

@@ -15,7 +15,7 @@ from django.tasks import task
 
 from core import cpu
 from core.mail import compose_mail, deliver
-from signatures.models import Signature
+from signatures.models import Signature, SignOn
 from statements import lookup
 from statements.models import Statement
 
@@ -26,8 +26,6 @@ def _signers_waiting() -> bool:
     """Every core is busy and sign-ons are arriving faster than they are applied: measured on
     the sign-on benchmark (two cores, four pairs of 8 s loads), 869–1,001 sign-ons/s (mean 944)
     while the mail workers took their share, 967–1,169/s (mean 1,067) when they gave way."""
-    from signatures.models import SignOn
-
     return cpu.all_cores_busy() and SignOn.objects.exists()
 
 

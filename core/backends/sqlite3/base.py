@@ -38,11 +38,15 @@ class CursorWrapper(base.SQLiteCursorWrapper):
     database: DatabaseWrapper
 
     def execute(self, query: str, params: Any = None) -> Any:
-        with self.database.writing_alone(query):
+        if not self.database.writes_alone(query):
+            return super().execute(query, params)
+        with self.database.writer_lock():
             return super().execute(query, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        with self.database.writing_alone(query):
+        if not self.database.writes_alone(query):
+            return super().executemany(query, param_list)
+        with self.database.writer_lock():
             return super().executemany(query, param_list)
 
 
@@ -57,12 +61,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         cursor.database = self
         return cursor
 
+    def writes_alone(self, query: str) -> bool:
+        """A write that autocommits (no transaction open, so no writers' lock held yet)."""
+        return not (self._writer_locked or self.connection.in_transaction) and _writes(query)
+
     @contextmanager
-    def writing_alone(self, query: str) -> Iterator[None]:
-        """Hold the writers' lock around a write that autocommits (no transaction open)."""
-        if self._writer_locked or self.connection.in_transaction or not _writes(query):
-            yield
-            return
+    def writer_lock(self) -> Iterator[None]:
         self._take_writer_lock()
         try:
             yield
