@@ -12,6 +12,7 @@ docs/benchmarks.md. Every server binds to 127.0.0.1 and every run is bounded in 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import gzip
 import html.parser
@@ -172,12 +173,19 @@ class App:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        # Listed first: a granian worker whose parent a signal killed mid-start outlives it
+        # (reparented, out of reach of killpg) and would go on answering on this port.
+        spawned = self.processes()
         os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(timeout=45)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        for pid in spawned:
+            with contextlib.suppress(OSError):  # gone, as it should be
+                if sys.executable.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
 
     def processes(self) -> dict[int, str]:
         """Every descendant of `serve`, with its role (app worker or task worker)."""

@@ -52,7 +52,11 @@ BATCH = 500
 # Confirmation mails per task row: a batch is split so that every task worker gets a share.
 MAIL_CHUNK = 25
 
+# Each app process vacuums the intake table (PostgreSQL) after applying this many sign-ons.
+VACUUM_EVERY = 5000
+
 _last_applied = float("-inf")
+_applied_since_vacuum = 0
 
 
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
@@ -86,9 +90,13 @@ def _append_statement(vendor: str) -> tuple[str, tuple[Field, ...]]:
 
 def _append(sign_on: SignOn) -> None:
     """One INSERT whose SQL is built once from the model's fields: Model.save() compiles it
-    anew every time, which was a third of the signing request's own work in a surge."""
+    anew every time, which was a third of the signing request's own work in a surge.
+
+    Run in autocommit, it is its own transaction, committed when ``execute`` returns: on
+    PostgreSQL one round trip instead of three with BEGIN and COMMIT (the writers' lock on
+    SQLite, see core.backends.sqlite3). Inside a caller's transaction it joins that one."""
     sql, fields = _append_statement(connection.vendor)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_save(getattr(sign_on, field.attname), connection)
                              for field in fields])
 
@@ -109,7 +117,26 @@ def apply_pending() -> int:
         count = _apply_batch()
         applied += count
         if count < BATCH:
-            return applied
+            break
+    _vacuum_if_due(applied)
+    return applied
+
+
+def _vacuum_if_due(applied: int) -> None:
+    """PostgreSQL keeps a deleted row until VACUUM, and every applied sign-on is deleted from
+    the intake: in a surge each batch's scan for pending rows would step over all the rows
+    applied before it (measured: 9 ms to find 25 pending rows behind 41,509 dead ones).
+    Autovacuum looks once a minute at best, and may be off."""
+    global _applied_since_vacuum
+    _applied_since_vacuum += applied
+    if (_applied_since_vacuum < VACUUM_EVERY or connection.vendor != "postgresql"
+            or connection.in_atomic_block):
+        return
+    _applied_since_vacuum = 0
+    table = connection.ops.quote_name(SignOn._meta.db_table)
+    with connection.cursor() as cursor:
+        # SKIP_LOCKED: another process vacuuming the table right now does the same job.
+        cursor.execute(f"VACUUM (SKIP_LOCKED) {table}")  # the name comes from the model
 
 
 def _apply_batch() -> int:
