@@ -3,16 +3,26 @@
 All run as child processes; SIGTERM or SIGINT stops them cleanly (a worker finishes the task in
 hand, granian drains its connections), and if one dies the others are stopped too so a
 supervisor such as systemd restarts them together.
+
+Granian's app processes are its children, not ours. If granian's main process dies (killed, or
+a signal that arrives while it is still starting) they would live on, re-parented to init, and
+go on answering on the port beside whatever is started next — old code serving part of the
+traffic, unseen. So ``serve`` makes itself their parent instead (Linux's child subreaper) and
+stops every process it adopted before it exits. systemd's default of killing the unit's whole
+control group does the same for the unit; this covers ``make run`` and other supervisors.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +36,50 @@ def _in_background() -> None:
     SQLite because writers queue on a lock in the kernel: an app process waiting for it sleeps,
     so a worker holding it gets the CPU at once."""
     os.nice(settings.CONFIG.background_niceness)
+
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+# Granian drains an app process's requests for at most this long when stopping, then kills it.
+WORKERS_KILL_SECONDS = 10
+
+
+def _adopt_orphans() -> None:
+    """Processes our children leave behind become our children (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _adopted(known: set[int]) -> list[int]:
+    """Our living children other than ``known``: what a dead child left behind."""
+    me = os.getpid()
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            # The command name may contain spaces and parentheses: fields follow the last ")".
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            pid = int(stat.parent.name)
+            if int(parent) == me and pid not in known and state != "Z":
+                found.append(pid)
+    return found
+
+
+def _stop_adopted(known: set[int], grace: float = 5) -> None:
+    deadline = time.monotonic() + grace
+    stray = _adopted(known)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in stray:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        while stray and time.monotonic() < deadline:
+            time.sleep(0.1)
+            stray = _adopted(known)
+        if not stray:
+            break
+        deadline = time.monotonic() + grace
+    # Reap them (they are our children now), so that none is left a zombie.
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
 
 
 def default_workers() -> int:
@@ -64,10 +118,17 @@ class Command(BaseCommand):
             "--workers", str(workers), "--blocking-threads", str(options["threads"]),
             # A deep backlog: a burst of visitors waits in the kernel instead of being refused.
             "--backlog", "4096", "--no-ws", "--log-level", "warning",
+            # An app process that ignores the stop (seen under load: granian's worker stuck
+            # after its server loop ended) is killed instead of holding the shutdown forever.
+            "--workers-kill-timeout", str(WORKERS_KILL_SECONDS),
             options["app"],
         ]
         worker_cmd = [sys.executable, "-m", "undersigned.cli", "db_worker",
                       "--queue-name", "*", "--interval", "0.2", "--no-reload"]
+        _adopt_orphans()
+        # Children from before (a shell's `scheduler & exec undersigned serve`) are not ours
+        # to stop.
+        inherited = set(_adopted(set()))
         children = [subprocess.Popen(server_cmd, env=env)]
         if not options["no_worker"]:
             children += [subprocess.Popen(worker_cmd, env=env, preexec_fn=_in_background)
@@ -101,6 +162,7 @@ class Command(BaseCommand):
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     child.kill()
+            _stop_adopted(inherited | {child.pid for child in children})
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(1)
