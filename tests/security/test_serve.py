@@ -10,20 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from core.management.commands.serve import living_children
 from tests.conftest import free_port
 from tests.livesite import Site
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, IndexError, ValueError):
-            continue
-        if int(parent) == pid and state != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -46,8 +35,8 @@ def test_when_the_app_server_dies_serve_stops_and_nothing_answers(tmp_path: Path
         site.setup()
         site.start()
         serve = site.group  # the shell exec'd serve: same process
-        [granian] = [pid for pid in _children(serve) if b"granian" in _command(pid)]
-        app_processes = _children(granian)
+        [granian] = [pid for pid in living_children(serve) if b"granian" in _command(pid)]
+        app_processes = living_children(granian)
         assert len(app_processes) == 2
         assert site.request("GET", "/healthz")[0] == 200
 

@@ -49,33 +49,36 @@ def _adopt_orphans() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _adopted(known: set[int]) -> list[int]:
-    """Our living children other than ``known``: what a dead child left behind."""
-    me = os.getpid()
+def living_children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``, zombies left out (Linux /proc)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             # The command name may contain spaces and parentheses: fields follow the last ")".
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-            pid = int(stat.parent.name)
-            if int(parent) == me and pid not in known and state != "Z":
-                found.append(pid)
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == parent and state != "Z":
+                found.append(int(stat.parent.name))
     return found
 
 
+def _adopted(known: set[int]) -> list[int]:
+    """Our living children other than ``known``: what a dead child left behind."""
+    return [pid for pid in living_children(os.getpid()) if pid not in known]
+
+
 def _stop_adopted(known: set[int], grace: float = 5) -> None:
-    deadline = time.monotonic() + grace
-    stray = _adopted(known)
+    """SIGTERM, then SIGKILL for whatever is still there ``grace`` seconds later."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        stray = _adopted(known)
         for pid in stray:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
+        deadline = time.monotonic() + grace
         while stray and time.monotonic() < deadline:
             time.sleep(0.1)
             stray = _adopted(known)
         if not stray:
             break
-        deadline = time.monotonic() + grace
     # Reap them (they are our children now), so that none is left a zombie.
     with contextlib.suppress(ChildProcessError):
         while os.waitpid(-1, os.WNOHANG)[0]:
