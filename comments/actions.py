@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
-from core import audit
+from core import audit, inserts
 from core.mail import absolute, queue_mail
 from core.pagecache import statement_changed, statement_row_changed
 from core.rendering import render_comment
@@ -120,7 +120,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
             raise Comment.DoesNotExist
         parent = _attach_point(parent, statement)
     with transaction.atomic():
-        comment = Comment.objects.create(
+        comment = Comment(
             statement=statement, parent=parent,
             root_id=(parent.root_id or parent.pk) if parent else None,
             depth=parent.depth + 1 if parent else 1,
@@ -130,6 +130,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
             body=data.body, body_html=body_html, ip_hash=ip_hash, language=language,
             notify=data.notify,
         )
+        inserts.insert(comment)
         if comment.status == Comment.Status.VISIBLE:
             _went_public(comment, parent)
     return comment

@@ -11,6 +11,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
+from core.forms import shared_fields
 from statements.models import Statement
 
 NAME_MAX = 100
@@ -33,6 +34,7 @@ class NoControlCharacters:
             raise forms.ValidationError(self.message, code="control")
 
 
+@shared_fields
 class CommentForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=NAME_MAX,
                            validators=[NoControlCharacters()])

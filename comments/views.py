@@ -24,6 +24,7 @@ from comments import actions, public, rules, tokens
 from comments.forms import CommentForm, EditForm
 from comments.models import Comment, ModerationSettings, email_key
 from core import proof_of_work, protection
+from core.handlers import public_form
 from statements import lookup
 from statements.models import Statement
 
@@ -97,6 +98,7 @@ def _cookie_path() -> str:
     return reverse("comments:form", args=[1]).rsplit("/", 2)[0] + "/"
 
 
+@public_form  # its POSTs need no session, user or CSRF cookie (GETs read the remember cookie)
 @csrf_exempt  # cross-site posts are refused by is_same_origin; no per-visitor token in the page
 @require_http_methods(["GET", "HEAD", "POST"])
 def form(request: HttpRequest, statement_id: int) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import shared_fields
 from signatures.models import Signature, normalise_email
 
 # Bidirectional embeddings, overrides and isolates can make a name display as something it is
@@ -86,6 +87,7 @@ class SignatoryFields(forms.Form):
         return data
 
 
+@shared_fields
 class SignForm(SignatoryFields):
     kind = forms.ChoiceField(label=_("I sign"), choices=Signature.Kind.choices,
                              initial=Signature.Kind.INDIVIDUAL, widget=forms.RadioSelect)

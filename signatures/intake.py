@@ -35,6 +35,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from core import inserts
 from signatures import actions
 from signatures.models import Signature, SignOn, new_token_salt, shown_name, sort_key
 from signatures.tasks import mail_confirmations
@@ -77,28 +78,11 @@ def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
         logger.exception("applying pending sign-ons failed; they stay in the intake")
 
 
-@functools.cache
-def _append_statement(vendor: str) -> tuple[str, tuple[Field, ...]]:
-    fields = tuple(field for field in SignOn._meta.concrete_fields if not field.primary_key)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(["%s"] * len(fields))
-    # Names from the model, values as parameters.
-    sql = f"INSERT INTO {quote(SignOn._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
-    return sql, fields
-
-
 def _append(sign_on: SignOn) -> None:
-    """One INSERT whose SQL is built once from the model's fields: Model.save() compiles it
-    anew every time, which was a third of the signing request's own work in a surge.
-
-    Run in autocommit, it is its own transaction, committed when ``execute`` returns: on
+    """Run in autocommit, the INSERT is its own transaction, committed when it returns: on
     PostgreSQL one round trip instead of three with BEGIN and COMMIT (the writers' lock on
     SQLite, see core.backends.sqlite3). Inside a caller's transaction it joins that one."""
-    sql, fields = _append_statement(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(getattr(sign_on, field.attname), connection)
-                             for field in fields])
+    inserts.insert(sign_on, returning_pk=False)
 
 
 def apply_if_due() -> int:

@@ -7,14 +7,16 @@ lists walk an index with a keyset cursor, never OFFSET.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, QueryDict
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 from core import proof_of_work, protection
 from signatures.actions import counts
@@ -44,8 +46,15 @@ def _first(statement: Statement, kind: str, size: int) -> tuple[list[Signature],
 
 
 def sent_url(statement: Statement, *, resent: bool = False) -> str:
-    url = reverse("signatures:sent", args=[statement.slug])
+    url = _sent_path(get_language(), get_script_prefix(), statement.slug)
     return url + "?resent=1" if resent else url
+
+
+@functools.lru_cache(maxsize=1024)
+def _sent_path(language: str, script_prefix: str, slug: str) -> str:
+    """Where every sign-on of a statement is sent, per language (reversed once, not per
+    sign-on); the arguments are everything the reversed URL depends on."""
+    return reverse("signatures:sent", args=[slug])
 
 
 def closed_reason(statement: Statement) -> str:

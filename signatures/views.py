@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import proof_of_work, protection
+from core.handlers import public_form
 from core.protection import Limit
 from signatures import actions, public, tokens
 from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
@@ -72,6 +73,7 @@ def _closed(request: HttpRequest) -> HttpResponse:
                     _("This statement no longer accepts signatures. Thank you for your interest."))
 
 
+@public_form
 @csrf_exempt
 @require_POST
 def sign(request: HttpRequest, slug: str) -> HttpResponse:

@@ -56,6 +56,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# POSTs to the public forms (views marked core.handlers.public_form) go through this shorter
+# chain: what shapes the answer, without sessions, users, messages or CSRF (core/handlers.py).
+PUBLIC_FORM_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "core.middleware.PublicHeadersMiddleware",
+    "core.middleware.RequestLimitsMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
 ROOT_URLCONF = "undersigned.urls"
 WSGI_APPLICATION = "undersigned.wsgi.application"
 
