@@ -30,9 +30,13 @@ class WsgiResponse:
 
 
 def wsgi_request(path: str, *, method: str = "GET", query: str = "", body: bytes = b"",
-                 headers: dict[str, str] | None = None) -> WsgiResponse:
-    """One request through ``undersigned.wsgi.application``, as granian would make it."""
-    from undersigned.wsgi import application
+                 headers: dict[str, str] | None = None, full_chain: bool = False
+                 ) -> WsgiResponse:
+    """One request through ``undersigned.wsgi.application``, as granian would make it (with
+    ``full_chain``, through Django's handler with every middleware instead)."""
+    from undersigned import wsgi
+
+    application = wsgi.django_application if full_chain else wsgi.application
 
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
@@ -43,7 +47,8 @@ def wsgi_request(path: str, *, method: str = "GET", query: str = "", body: bytes
         "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
     }
     for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
     captured: dict = {}
 
     def start_response(status: str, header_list: list, exc_info: object = None) -> None:
