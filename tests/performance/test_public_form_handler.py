@@ -13,6 +13,7 @@ from comments.public import FORM_PURPOSE
 from core import handlers, inserts, protection
 from signatures.models import Signature, SignOn
 from statements.models import Statement
+from tests.comments.conftest import form_data
 from tests.conftest import make_statement
 from tests.signatures.conftest import sign_data
 
@@ -37,10 +38,11 @@ def same_headers(short, full) -> None:
 
 
 def comment_data(statement: Statement, **fields: str) -> dict[str, str]:
+    """The comment tests' valid form, with a token old enough for the minimum fill time
+    (which those tests switch off and these do not)."""
     token = protection.form_token(FORM_PURPOSE, statement.pk,
                                   now=time.time() - protection.TOKEN_WINDOW_SECONDS)
-    return {"name": "Amina", "email": "amina@example.org", "body": "Solidarity.",
-            protection.TOKEN_FIELD: token, **fields}
+    return form_data(statement, **{protection.TOKEN_FIELD: token, **fields})
 
 
 @pytest.fixture
