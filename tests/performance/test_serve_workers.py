@@ -1,0 +1,33 @@
+"""How many app processes `undersigned serve` starts when nobody says: one per core on SQLite,
+two per core on PostgreSQL, where each process spends part of every write waiting on the server."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from core.management.commands import serve
+
+
+@pytest.mark.parametrize(("engine", "cores", "workers"), [
+    ("core.backends.sqlite3", 1, 2),
+    ("core.backends.sqlite3", 2, 2),
+    ("core.backends.sqlite3", 8, 8),
+    ("core.backends.postgresql", 1, 4),
+    ("core.backends.postgresql", 2, 4),
+    ("core.backends.postgresql", 8, 16),
+    ("django.db.backends.postgresql", 2, 4),
+])
+def test_default_workers_follow_the_cores_and_the_database(monkeypatch, engine, cores, workers):
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: cores)
+    assert serve.default_workers(engine) == workers
+
+
+def test_unknown_core_count_still_gives_two_processes(monkeypatch):
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: None)
+    assert serve.default_workers("core.backends.sqlite3") == 2
+
+
+def test_the_configured_database_decides(monkeypatch):
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
+    assert serve.default_workers() == (4 if connection.vendor == "postgresql" else 2)
