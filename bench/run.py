@@ -52,6 +52,7 @@ class Plan:
     page_runs: int
     post_seconds: int
     comment_seconds: int
+    post_runs: int
     drain_seconds: int
     connections: int
     viral_signatures: int
@@ -62,10 +63,10 @@ class Plan:
 
 def make_plan(quick: bool) -> Plan:
     if quick:
-        return Plan(True, page_seconds=4, page_runs=2, post_seconds=8, comment_seconds=6,
+        return Plan(True, page_seconds=4, page_runs=2, post_seconds=8, comment_seconds=6, post_runs=1,
                     drain_seconds=15, connections=32, viral_signatures=100_000,
                     million_signatures=100_000, comments=200, renders=15)
-    return Plan(False, page_seconds=10, page_runs=3, post_seconds=60, comment_seconds=30,
+    return Plan(False, page_seconds=10, page_runs=3, post_seconds=60, comment_seconds=30, post_runs=3,
                 drain_seconds=90, connections=64, viral_signatures=100_000,
                 million_signatures=1_000_000, comments=200, renders=60)
 
@@ -470,6 +471,37 @@ def bench_render(env: dict[str, str], slug: str, signatures: int, plan: Plan) ->
                   runs=[r["median_ms"] for r in runs]))
 
 
+@dataclass
+class PostRun:
+    rate: float
+    stored: int
+    statuses: dict[int, int]
+    wrk_rps: float
+
+
+def post_runs(app: App, env: dict[str, str], plan: Plan, seconds: int, action: str, body: str,
+              tag: str, label: str, counted: str) -> list[PostRun]:
+    """``plan.post_runs`` runs of wrk posting the form, each under its own tag so that its rows
+    are counted apart: *accepted* is what the database holds afterwards, not wrk's answers."""
+    runs = []
+    for number in range(1, plan.post_runs + 1):
+        run_tag = f"{tag}{number}"
+        say(f"{label}, {seconds} s (run {number} of {plan.post_runs})")
+        result = wrk(app.url, seconds, plan.connections,
+                     [str(BENCH / "post.lua"), action, body, app.url, run_tag])
+        stored = run_json(["bench/djtools.py", "count", run_tag], env, 120).get(counted, 0)
+        runs.append(PostRun(stored / seconds, stored, result["statuses"], result["rps"]))
+        say(f"  {stored / seconds:,.1f}/s")
+    return runs
+
+
+def median_run(runs: list[PostRun]) -> tuple[float, PostRun]:
+    """The median rate and the run that gave it (runs are odd in number, or one)."""
+    ordered = sorted(runs, key=lambda run: run.rate)
+    middle = ordered[(len(ordered) - 1) // 2]
+    return middle.rate, middle
+
+
 def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str,
                 tag: str) -> None:
     status, _, page = http_get(f"{app.url}/en/s/{slug}/")
@@ -484,16 +516,15 @@ def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str
     fields = {k: v for k, v in fields.items() if k in form["fields"] or k in ("kind", "name")}
     body = urllib.parse.urlencode(fields)
     time.sleep(4)  # the form token refuses posts faster than a person fills the form
-    say(f"sign-on POST, {label}, {plan.post_seconds} s")
     with RssSampler(app) as rss:
-        result = wrk(app.url, plan.post_seconds, plan.connections,
-                     [str(BENCH / "post.lua"), form["action"], body, app.url, tag])
-    stored = run_json(["bench/djtools.py", "count", tag], env, 120)["signatures"]
-    rate = stored / plan.post_seconds
+        runs = post_runs(app, env, plan, plan.post_seconds, form["action"], body, tag,
+                         f"sign-on POST, {label}", "signatures")
+    rate, run = median_run(runs)
     record(Result(f"sign-on POST accepted, {label}", rate, "/s",
-                  reference=f"{stored:,} rows committed in {plan.post_seconds} s; answers "
-                  f"{result['statuses']}; wrk {result['rps']:,.0f} req/s",
-                  target="≥ 1,000/s sustained", ratio=f"{rate / 1000:.2f} ×", met=rate >= 1000))
+                  reference=f"median of {len(runs)} runs; that run: {run.stored:,} rows committed "
+                  f"in {plan.post_seconds} s, answers {run.statuses}, wrk {run.wrk_rps:,.0f} req/s",
+                  target="≥ 1,000/s sustained", ratio=f"{rate / 1000:.2f} ×", met=rate >= 1000,
+                  runs=[r.rate for r in runs]))
     for role, mb in sorted(rss.peaks.items()):
         record(Result(f"peak RSS under sign-on load ({label}), {role}", mb, "MB",
                       target="≤ 150 MB per process", met=mb <= 150))
@@ -535,17 +566,14 @@ def bench_comments(app: App, env: dict[str, str], slug: str, plan: Plan, tag: st
     if not fields.get("parent"):
         fields.pop("parent", None)  # a top-level comment
     time.sleep(4)
-    say(f"comment POST, {plan.comment_seconds} s")
-    result = wrk(app.url, plan.comment_seconds, plan.connections,
-                 [str(BENCH / "post.lua"), form["action"], urllib.parse.urlencode(fields),
-                  app.url, tag])
-    counts = run_json(["bench/djtools.py", "count", tag], env, 120)
-    stored = counts.get("comments", 0)
-    rate = stored / plan.comment_seconds
+    runs = post_runs(app, env, plan, plan.comment_seconds, form["action"],
+                     urllib.parse.urlencode(fields), tag, "comment POST", "comments")
+    rate, run = median_run(runs)
     record(Result("comment POST accepted", rate, "/s",
-                  reference=f"{stored:,} comments committed in {plan.comment_seconds} s; "
-                  f"answers {result['statuses']}", target="≥ 500/s",
-                  ratio=f"{rate / 500:.2f} ×", met=rate >= 500))
+                  reference=f"median of {len(runs)} runs; that run: {run.stored:,} comments "
+                  f"committed in {plan.comment_seconds} s, answers {run.statuses}",
+                  target="≥ 500/s", ratio=f"{rate / 500:.2f} ×", met=rate >= 500,
+                  runs=[r.rate for r in runs]))
 
 
 def bench_export(env: dict[str, str], slug: str, signatures: int) -> None:
@@ -689,7 +717,8 @@ def write_report(plan: Plan, info: dict[str, str], started: float, target: Path 
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"duration {(time.monotonic() - started) / 60:.1f} min",
         f"- load: wrk -t2 -c{plan.connections}, {plan.page_seconds} s × {plan.page_runs} runs per "
-        f"page figure (medians), POSTs {plan.post_seconds} s; server and load generator share "
+        f"page figure (medians), sign-on POSTs {plan.post_seconds} s and comment POSTs "
+        f"{plan.comment_seconds} s × {plan.post_runs} runs (medians); server and load generator share "
         "the machine, loopback only",
         "",
         "## Machine",
@@ -766,12 +795,15 @@ def main() -> None:
         if wanted("render"):
             bench_render(env, "million", plan.million_signatures, plan)
             bench_render(env, "viral", plan.viral_signatures, plan)
-        if wanted("posts"):
-            bench_posts(app, env, "viral", plan, "SQLite", "sq")
+        # Mail and comments before the sign-on runs: each of those leaves ≈ 100,000
+        # confirmation mails queued, which the mail figure would wait for and the comment
+        # posts would share the CPU with.
         if wanted("mail"):
             bench_mail(app, env, smtp, plan)
         if wanted("comments"):
             bench_comments(app, env, "viral", plan, "cm")
+        if wanted("posts"):
+            bench_posts(app, env, "viral", plan, "SQLite", "sq")
         app.stop()
         if wanted("export"):
             bench_export(env, "million", plan.million_signatures)
