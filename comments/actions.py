@@ -18,7 +18,7 @@ from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit, inserts
 from core.mail import absolute, queue_mail
-from core.pagecache import statement_changed, statement_row_changed
+from core.pagecache import statement_changed
 from core.rendering import render_comment
 from statements.models import Statement
 
@@ -328,7 +328,6 @@ def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime)
                                                          comments_locked_until=until)
         statement.comments_lock_mode, statement.comments_locked_until = mode, until
         audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
-        statement_row_changed(statement.pk)
 
 
 def do_lift_lockdown(actor: Any, statement: Statement) -> None:
@@ -337,7 +336,6 @@ def do_lift_lockdown(actor: Any, statement: Statement) -> None:
                                                          comments_locked_until=None)
         statement.comments_lock_mode, statement.comments_locked_until = "", None
         audit.record(actor, "comment.lockdown.lift", statement)
-        statement_row_changed(statement.pk)
 
 
 # --- the moderators' digest -------------------------------------------------------------------

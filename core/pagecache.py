@@ -113,8 +113,17 @@ def statement_changed(statement_id: int) -> None:
 def statement_row_changed(statement_id: int) -> None:
     """The statement itself changed (its text, status, policies, lockdown), not only what people
     signed or wrote under it: its pages and the copies kept by ``statements.lookup`` are stale."""
-    bump_generations(*_statement_keys(statement_id),
-                     ROW_GENERATION_KEY.format(statement_id=statement_id))
+    statement_rows_changed([statement_id])
+
+
+def statement_rows_changed(statement_ids: Iterable[int]) -> None:
+    """``statement_row_changed`` for many statements, in one write of the shared cache."""
+    ids = list(statement_ids)
+    if ids:
+        bump_generations(SITE_GENERATION_KEY, *(
+            key for statement_id in ids
+            for key in (GENERATION_KEY.format(statement_id=statement_id),
+                        ROW_GENERATION_KEY.format(statement_id=statement_id))))
 
 
 def everything_changed() -> None:

@@ -47,7 +47,9 @@ def _record_email(kind: str, record_id: int) -> str:
     return Comment.objects.filter(pk=record_id).values_list("email", flat=True).first() or ""
 
 
-def _record_for(email: str) -> tuple[str, int] | None:
+def _record_for(email: str) -> tuple[str, int, str] | None:
+    """The newest record held under the address, found as the sign-on and the comments
+    recognise an address (each by its own rule), with the address as that record stores it."""
     from comments.models import Comment
     from signatures.models import Signature
 
@@ -55,12 +57,12 @@ def _record_for(email: str) -> tuple[str, int] | None:
     if not address:
         return None
     signature = (Signature.objects.for_address(address).order_by("-id")
-                 .values_list("pk", flat=True).first())
+                 .values_list("pk", "email").first())
     if signature:
-        return "s", signature
-    comment = (Comment.objects.filter(email__iexact=address).order_by("-id")
-               .values_list("pk", flat=True).first())
-    return ("c", comment) if comment else None
+        return "s", *signature
+    comment = (Comment.objects.for_address(address).order_by("-id")
+               .values_list("pk", "email").first())
+    return ("c", *comment) if comment else None
 
 
 def _kind_of(record: object) -> str:
@@ -71,14 +73,16 @@ def _kind_of(record: object) -> str:
 def make_token(email: str, *, now: float | None = None, record: object | None = None) -> str | None:
     """``record`` (the Signature or Comment a mail is about) saves a lookup by address."""
     if record is not None and normalise(getattr(record, "email", "")) == normalise(email):
-        found: tuple[str, int] | None = (_kind_of(record), record.pk)  # type: ignore[attr-defined]
+        found: tuple[str, int, str] | None = (
+            _kind_of(record), record.pk, record.email)  # type: ignore[attr-defined]
     else:
         found = _record_for(email)
     if found is None:
         return None
-    kind, record_id = found
+    # Signed with the address as the record holds it: read_token checks it against the record.
+    kind, record_id, stored = found
     issued = base36(int(now if now is not None else time.time()))
-    return f"{kind}{record_id}.{issued}.{_mac(kind, record_id, issued, email)}"
+    return f"{kind}{record_id}.{issued}.{_mac(kind, record_id, issued, stored)}"
 
 
 def read_token(token: str, *, now: float | None = None) -> str:

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.db import models
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import resolve
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from core import pagecache
 from core.pagecache_middleware import PageCacheMiddleware
+from statements import lookup
 from statements.models import Statement
 from tests.conftest import make_statement
 
@@ -39,8 +41,9 @@ def poll_until(path: str, text: str, *, present: bool = True) -> WsgiResponse:
 
 
 def edit_behind_the_cache(statement: Statement, **fields: str) -> None:
-    """Change rows without any invalidation: shows whether an answer came from the cache."""
-    Statement.objects.filter(pk=statement.pk).update(**fields)
+    """Change rows without any invalidation: shows whether an answer came from the cache.
+    (Django's own ``QuerySet.update``: the statements' one announces the change.)"""
+    models.QuerySet.update(Statement.objects.filter(pk=statement.pk), **fields)
 
 
 @pytest.fixture
@@ -90,6 +93,28 @@ def test_statement_edit_shows_within_five_seconds(page) -> None:
     response = poll_until(url, "Edited title")
     assert b"Edited title" in response.body
     assert time.monotonic() - started <= VISIBILITY_SECONDS
+
+
+def test_statement_updated_in_bulk_shows_within_five_seconds(page) -> None:
+    """An UPDATE (no save, no post_save) of statements is announced as a save is."""
+    statement, url = page
+    other = make_statement(slug="other", title="Other title")
+    assert b"Original title" in wsgi_request(url).body
+    assert b"Other title" in wsgi_request("/en/s/other/").body
+    started = time.monotonic()
+    assert Statement.objects.filter(pk__in=[statement.pk, other.pk]).update(
+        title="Renamed in bulk") == 2
+    assert b"Renamed in bulk" in poll_until(url, "Renamed in bulk").body
+    assert b"Renamed in bulk" in poll_until("/en/s/other/", "Renamed in bulk").body
+    assert time.monotonic() - started <= VISIBILITY_SECONDS
+
+
+def test_statement_closed_in_bulk_stops_the_forms(page) -> None:
+    """The forms' per-process copy of a statement (statements.lookup) follows an UPDATE too."""
+    statement, _url = page
+    assert lookup.public_statement(slug="viral").status == Statement.Status.PUBLISHED
+    Statement.objects.filter(pk=statement.pk).update(status=Statement.Status.CLOSED)
+    assert lookup.public_statement(slug="viral").status == Statement.Status.CLOSED
 
 
 def test_change_announced_by_another_process_shows_within_five_seconds(page) -> None:

@@ -39,6 +39,19 @@ def test_no_link_for_an_address_we_do_not_hold(statement) -> None:
     assert links.mail_footer("nobody@example.org") == ""
 
 
+def test_comments_are_found_by_the_rule_that_erases_them(anon: Client, statement) -> None:
+    """A comment is looked up by its address key, as erasure and the comment form recognise
+    an address: full-width letters typed on a phone's keyboard are the same mailbox."""
+    from privacy.actions import holds_anything
+
+    make_comment(statement, "Ana@\uff45xample.org", body="Typed on a phone")
+    assert holds_anything(EMAIL)
+    page = anon.get(url_path(EMAIL))
+    assert page.status_code == 200
+    assert "Typed on a phone" in page.content.decode()
+    assert not holds_anything("ana@example.com")
+
+
 def test_tokens_refuse_forgery_expiry_and_erased_records(statement) -> None:
     signature = make_signature(statement, EMAIL)
     token = make_token(EMAIL)
