@@ -22,12 +22,14 @@ SECRET = "fault-test-secret-key-that-is-long-enough-for-django-1234567890"
 
 def own_database_url(suffix: str) -> str:
     """SQLite in the throwaway data dir; on the PostgreSQL run, a database of its own next to
-    the test database (created fresh, dropped afterwards)."""
+    the test database (created fresh, dropped afterwards), named after the test's suffix and
+    its xdist worker: two live sites on two workers must never drop each other's database."""
     url = os.environ.get("UNDERSIGNED_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return ""
     parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/") + "_" + suffix
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = "_".join(filter(None, (parts.path.lstrip("/"), suffix, worker)))
     return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 

@@ -30,7 +30,7 @@ def _command(pid: int) -> bytes:
 
 
 def test_when_the_app_server_dies_serve_stops_and_nothing_answers(tmp_path: Path) -> None:
-    site = Site(tmp_path, free_port())  # no mail is sent: nothing listens there
+    site = Site(tmp_path, free_port(), database_suffix="serve")  # no mail is sent: nothing listens
     try:
         site.setup()
         site.start()
