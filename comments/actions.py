@@ -376,7 +376,7 @@ def export_for_address(email: str) -> list[dict[str, Any]]:
     """Everything stored about the comments of an address, for its owner (JSON-ready)."""
     key = email_key(email)
     rows = []
-    for c in Comment.objects.filter(email_key=key).select_related("statement").order_by("id"):
+    for c in Comment.objects.of_mailbox(email).select_related("statement").order_by("id"):
         rows.append({
             "type": "comment",
             "id": c.pk,
@@ -409,7 +409,7 @@ def erase_address(email: str, *, keep_public: bool = True) -> int:
     touched = 0
     statements = set()
     with transaction.atomic():
-        for c in Comment.objects.filter(email_key=key).order_by("-depth"):
+        for c in Comment.objects.of_mailbox(email).order_by("-depth"):
             touched += 1
             statements.add(c.statement_id)
             if c.status == Comment.Status.VISIBLE and keep_public:

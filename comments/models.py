@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import pagecache
+from signatures.models import normalise_email as mailbox
 from statements.models import Statement
 
 
@@ -51,7 +52,21 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(parent__isnull=True)
 
     def for_address(self, email: str) -> CommentQuerySet:
+        """Comments whose address has the same key: the wide rule (NFKC, casefold) that bans
+        and approvals need, so that a look-alike spelling does not dodge them."""
         return self.filter(email_key=email_key(email))
+
+    def of_mailbox(self, email: str) -> CommentQuerySet:
+        """Comments written from exactly this mailbox, for what only its owner may see or
+        erase: found by key (indexed), kept where the stored address is the same under the
+        signatures' rule (trimmed, NFC, lower case). The key's rule alone would join mailboxes
+        that differ, such as ``ß`` and ``ss``."""
+        address = mailbox(email or "")
+        if not address:
+            return self.none()
+        return self.filter(pk__in=[
+            pk for pk, stored in self.for_address(address).values_list("pk", "email")
+            if mailbox(stored) == address])
 
 
 class Comment(models.Model):

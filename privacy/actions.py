@@ -116,4 +116,4 @@ def holds_anything(email: str) -> bool:
         return False
     _apply_pending_sign_ons()
     return (_signatures(address).exists()
-            or Comment.objects.for_address(address).exists())
+            or Comment.objects.of_mailbox(address).exists())

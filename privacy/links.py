@@ -48,8 +48,7 @@ def _record_email(kind: str, record_id: int) -> str:
 
 
 def _record_for(email: str) -> tuple[str, int, str] | None:
-    """The newest record held under the address, found as the sign-on and the comments
-    recognise an address (each by its own rule), with the address as that record stores it."""
+    """The newest record held for exactly this mailbox, with the address as it stores it."""
     from comments.models import Comment
     from signatures.models import Signature
 
@@ -60,7 +59,7 @@ def _record_for(email: str) -> tuple[str, int, str] | None:
                  .values_list("pk", "email").first())
     if signature:
         return "s", *signature
-    comment = (Comment.objects.for_address(address).order_by("-id")
+    comment = (Comment.objects.of_mailbox(address).order_by("-id")
                .values_list("pk", "email").first())
     return ("c", *comment) if comment else None
 

@@ -109,6 +109,13 @@ def test_statement_updated_in_bulk_shows_within_five_seconds(page) -> None:
     assert time.monotonic() - started <= VISIBILITY_SECONDS
 
 
+def test_statement_update_keeps_djangos_contract(page) -> None:
+    assert Statement.objects.filter(slug="no-such-statement").update(title="Nothing") == 0
+    with pytest.raises(TypeError):
+        Statement.objects.order_by("pk")[:1].update(title="Sliced")
+    assert Statement.objects.get(slug="viral").title == "Original title"
+
+
 def test_statement_closed_in_bulk_stops_the_forms(page) -> None:
     """The forms' per-process copy of a statement (statements.lookup) follows an UPDATE too."""
     statement, _url = page
@@ -243,6 +250,6 @@ def test_change_inside_an_uncommitted_transaction_is_visible_to_it() -> None:
     make_statement(slug="viral", title="Before")
     url = "/en/s/viral/"
     assert b"Before" in wsgi_request(url).body
-    Statement.objects.filter(slug="viral").update(title="After")
+    edit_behind_the_cache(Statement.objects.get(slug="viral"), title="After")
     pagecache.statement_changed(Statement.objects.get(slug="viral").pk)
     assert b"After" in wsgi_request(url).body

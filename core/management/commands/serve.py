@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 
 def _in_background() -> None:
@@ -85,14 +86,13 @@ def _stop_adopted(known: set[int], grace: float = 5) -> None:
             pass
 
 
-def default_workers(engine: str | None = None) -> int:
+def default_workers(vendor: str | None = None) -> int:
     """One app process per core (at least 2) on SQLite, where the database is a library call and
     a process never waits for it. Two per core (at least 4) on PostgreSQL: a process waits for
     the server's answer to every query and for each commit's flush, and a second process per
     core fills that time (sign-on POSTs measured +13 %; page-cache hits served by the app
     itself −18 %, which behind the shipped nginx are served by nginx instead)."""
-    engine = engine or settings.DATABASES["default"]["ENGINE"]
-    per_core = 2 if "postgresql" in engine else 1
+    per_core = 2 if (vendor or connection.vendor) == "postgresql" else 1  # PostGIS included
     return max(2 * per_core, per_core * (os.cpu_count() or 1))
 
 
