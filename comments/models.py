@@ -60,7 +60,8 @@ class CommentQuerySet(models.QuerySet):
         """Comments written from exactly this mailbox, for what only its owner may see or
         erase: found by key (indexed), kept where the stored address is the same under the
         signatures' rule (trimmed, NFC, lower case). The key's rule alone would join mailboxes
-        that differ, such as ``ß`` and ``ss``."""
+        that differ, such as ``ß`` and ``ss``. The candidates are read when this is called
+        (the comparison is Python's: SQLite's ``lower`` knows only ASCII)."""
         address = mailbox(email or "")
         if not address:
             return self.none()

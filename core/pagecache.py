@@ -118,12 +118,11 @@ def statement_row_changed(statement_id: int) -> None:
 
 def statement_rows_changed(statement_ids: Iterable[int]) -> None:
     """``statement_row_changed`` for many statements, in one write of the shared cache."""
-    ids = list(statement_ids)
-    if ids:
-        bump_generations(SITE_GENERATION_KEY, *(
-            key for statement_id in ids
-            for key in (GENERATION_KEY.format(statement_id=statement_id),
-                        ROW_GENERATION_KEY.format(statement_id=statement_id))))
+    keys = {key for statement_id in statement_ids
+            for key in (*_statement_keys(statement_id),
+                        ROW_GENERATION_KEY.format(statement_id=statement_id))}
+    if keys:
+        bump_generations(*keys)
 
 
 def everything_changed() -> None:
