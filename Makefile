@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # PostgreSQL for the second test run; override to point elsewhere.
 UNDERSIGNED_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup browser-deps lint bench clean
+.PHONY: run test test-sqlite test-postgres fuzz setup browser-deps lint bench clean
 
 $(VENV)/.installed: pyproject.toml uv.lock scripts/find-python
 	@PY=$$(scripts/find-python) || exit 1; \
@@ -51,6 +51,12 @@ test-postgres:
 	  echo "!! PostgreSQL at $(UNDERSIGNED_TEST_POSTGRES) does not answer: the PostgreSQL run is SKIPPED."; \
 	  if [ -n "$$CI" ]; then echo "!! CI requires both runs."; exit 1; fi; \
 	fi
+
+# The property tests (hypothesis) with a large random budget, to find new failing inputs; under
+# `make test` they run derandomised with a fixed budget (tests/conftest.py, docs/testing.md).
+fuzz: setup
+	UNDERSIGNED_DATA_DIR=$$(mktemp -d) $(VENV)/bin/pytest -n 2 -q --hypothesis-profile=fuzz \
+	  $$(grep -rl --include='test_*.py' '^from hypothesis import' tests)
 
 lint: setup
 	$(VENV)/bin/ruff check .

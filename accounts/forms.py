@@ -19,3 +19,14 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip()
+
+
+class SecondFactorForm(forms.Form):
+    """The sign-in's second step: a code from the app, or one of the recovery codes."""
+
+    code = forms.RegexField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        regex=r"^[\s-]*([0-9]{6,8}|([a-zA-Z2-7][\s-]*){8})$", max_length=40,
+        error_messages={"invalid": _("Enter the 6-digit code or a recovery code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "autocapitalize": "off", "spellcheck": "false"}))

@@ -1,8 +1,10 @@
 """Enforce two-factor authentication inside the admin.
 
 A session that signed in with a password alone is not enough for an account that has an
-authenticator: it is signed out. A superuser without an authenticator, when the operator requires
-two-factor (UNDERSIGNED_REQUIRE_2FA), can reach only the enrolment page until they enrol.
+authenticator: it is signed out. When the operator requires two-factor (UNDERSIGNED_REQUIRE_2FA),
+an account that must use it (superusers and whoever can publish, moderate, export or administer
+accounts: ``actions.requires_two_factor``) and has no authenticator can reach only the enrolment
+page until they enrol.
 """
 
 from __future__ import annotations

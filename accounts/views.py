@@ -18,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import actions, throttle
-from accounts.forms import CodeForm, PasswordForm
+from accounts.forms import CodeForm, PasswordForm, SecondFactorForm
 from core import audit
 
 PENDING_KEY = "accounts.pending_login"
@@ -64,7 +65,11 @@ def _finish(request: HttpRequest, user: AbstractBaseUser, device: object | None)
     if device is not None:
         django_otp.login(request, device)
     throttle.clear(request, user.get_username())
-    audit.record(user, "account.login", user, two_factor=device is not None)
+    recovery = isinstance(device, StaticDevice)
+    audit.record(user, "account.login", user, two_factor=device is not None,
+                 recovery_code=recovery)
+    if recovery:  # a lost phone, most likely: show what is left and how to set up a new one
+        return HttpResponseRedirect(reverse("accounts:two-factor"))
     return HttpResponseRedirect(_next_url(request))
 
 
@@ -96,7 +101,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if not actions.has_two_factor(user):
         return _finish(request, user, None)
     request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
-    return _render(request, "accounts/login_code.html", {"form": CodeForm()})
+    return _render(request, "accounts/login_code.html", {"form": SecondFactorForm()})
 
 
 def _code_step(request: HttpRequest) -> HttpResponse:
@@ -111,12 +116,14 @@ def _code_step(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_KEY, None)
         return _render(request, "accounts/login.html",
                        {"form": PasswordForm(), "notice": _throttled_message(wait)}, status=429)
-    form = CodeForm(request.POST)
-    device = django_otp.match_token(user, form.cleaned_data["code"]) if form.is_valid() else None
+    form = SecondFactorForm(request.POST)
+    device = (actions.verify_second_factor(user, form.cleaned_data["code"]) if form.is_valid()
+              else None)
     if device is None:
         throttle.record_failure(request, username)
         if form.is_valid():
-            form.add_error("code", _("That code is not valid. Codes change every 30 seconds."))
+            form.add_error("code", _("That code is not valid. Codes change every 30 seconds; "
+                                     "each recovery code works once."))
         return _render(request, "accounts/login_code.html", {"form": form})
     return _finish(request, user, device)
 
@@ -124,29 +131,59 @@ def _code_step(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app (QR code drawn locally as SVG), or turn two-factor off."""
+    """Enrol an authenticator app (QR code drawn locally as SVG), replace it with a new phone's,
+    or turn two-factor off. Any POST but "remove" confirms the authenticator being set up."""
     user = request.user
     required = actions.requires_two_factor(user)
-    if actions.has_two_factor(user):
-        if request.method == "POST" and request.POST.get("action") == "remove" and not required:
-            form = CodeForm(request.POST)
-            if form.is_valid() and django_otp.match_token(user, form.cleaned_data["code"]):
-                actions.remove_two_factor(user, user)
-                return HttpResponseRedirect(reverse("accounts:two-factor"))
-            if form.is_valid():
-                form.add_error("code", _("That code is not valid. Codes change every 30 seconds."))
-            return _render(request, "accounts/two_factor.html",
-                           {"enabled": True, "required": required, "form": form})
-        return _render(request, "accounts/two_factor.html",
-                       {"enabled": True, "required": required, "form": CodeForm()})
+    enabled = actions.has_two_factor(user)
+    action = request.POST.get("action", "enrol") if request.method == "POST" else None
+    if enabled and action == "remove":
+        return _remove_two_factor(request, user, required)
+    if enabled and action is None and "replace" not in request.GET:
+        return _render(request, "accounts/two_factor.html", {
+            "enabled": True, "required": required, "form": SecondFactorForm(),
+            "codes_left": actions.recovery_codes_left(user)})
     device = actions.pending_device(user)
-    form = CodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        if actions.confirm_device(user, device, form.cleaned_data["code"]):
+    form = CodeForm(request.POST if action is not None else None)
+    if action is not None and form.is_valid():
+        codes = actions.confirm_device(user, device, form.cleaned_data["code"])
+        if codes is not None:
             django_otp.login(request, device)
-            return HttpResponseRedirect(reverse("admin:index"))
+            # Shown in this answer only: the codes are not kept anywhere else in clear.
+            return _render(request, "accounts/recovery_codes.html",
+                           {"codes": codes, "replaced": enabled})
         form.add_error("code", _("That code is not valid. Check the time on your phone and try "
                                  "the current code."))
     return _render(request, "accounts/two_factor.html", {
-        "enabled": False, "required": required, "form": form,
+        "enabled": False, "replacing": enabled, "required": required, "form": form,
         "qr_svg": actions.qr_svg(device), "secret": actions.secret_for_humans(device)})
+
+
+def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: bool
+                       ) -> HttpResponse:
+    form = SecondFactorForm(request.POST)
+    if required:
+        form = SecondFactorForm()
+    elif form.is_valid() and actions.verify_second_factor(user, form.cleaned_data["code"]):
+        actions.remove_two_factor(user, user)
+        return HttpResponseRedirect(reverse("accounts:two-factor"))
+    elif form.is_valid():
+        form.add_error("code", _("That code is not valid. Codes change every 30 seconds; "
+                                 "each recovery code works once."))
+    return _render(request, "accounts/two_factor.html", {
+        "enabled": True, "required": required, "form": form,
+        "codes_left": actions.recovery_codes_left(user)}, status=403 if required else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """How many recovery codes are left; a POST replaces them all and shows the new ones once."""
+    user = request.user
+    if not actions.has_two_factor(user):
+        return HttpResponseRedirect(reverse("accounts:two-factor"))
+    if request.method == "POST":
+        return _render(request, "accounts/recovery_codes.html",
+                       {"codes": actions.regenerate_recovery_codes(user, user)})
+    return _render(request, "accounts/recovery_codes.html",
+                   {"codes_left": actions.recovery_codes_left(user)})

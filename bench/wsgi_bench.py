@@ -6,18 +6,22 @@ it keeps every limiter call (and its cache traffic) but lifts the ceilings. Neve
 """
 
 from core import protection
+from undersigned.rsgi import application as rsgi_application
 from undersigned.wsgi import application
 
-__all__ = ["application"]
+__all__ = ["application", "rsgi_application"]  # serve runs the RSGI one (core/rsgi.py)
 
-_original_within_limits = protection.within_limits
+_original_count_limits = protection.count_limits
 UNLIMITED = 10**9
 
 
-def _within_raised_limits(checks: list[tuple[protection.Limit, str]]) -> bool:
-    _original_within_limits([(protection.Limit(limit.scope, UNLIMITED, limit.seconds), key)
-                             for limit, key in checks])
-    return True
+def _count_with_raised_limits(checks: list[tuple[protection.Limit, str]]) -> list[int]:
+    """Every limit counted, none refusing; each count reported as a first event, so that the
+    sign-on's surge mode (a ceiling too: proof of work) does not switch on either."""
+    _original_count_limits([(protection.Limit(limit.scope, UNLIMITED, limit.seconds), key)
+                            for limit, key in checks])
+    return [1] * len(checks)
 
 
-protection.within_limits = _within_raised_limits
+# within_limits counts through count_limits: both are lifted.
+protection.count_limits = _count_with_raised_limits

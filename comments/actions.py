@@ -161,7 +161,8 @@ def _ask_to_confirm_notifications(comment: Comment) -> None:
                                        args=[tokens.confirm_token(comment.email_key)]))
     queue_mail(comment.email, "comments/mail/confirm_notifications.txt",
                {"comment": comment, "statement": comment.statement, "confirm_url": confirm_url,
-                "permalink": permalink(comment)}, language=language, record=comment)
+                "permalink": permalink(comment), "remove_url": remove_url(comment, language)},
+               language=language, record=comment)
 
 
 def _notify_parent_author(reply: Comment, parent: Comment) -> None:
@@ -178,7 +179,8 @@ def _notify_parent_author(reply: Comment, parent: Comment) -> None:
     unsubscribe = _unsubscribe_url(parent.email_key, language)
     queue_mail(parent.email, "comments/mail/reply.txt",
                {"reply": reply, "parent": parent, "statement": reply.statement,
-                "permalink": permalink(reply), "unsubscribe_url": unsubscribe},
+                "permalink": permalink(reply), "unsubscribe_url": unsubscribe,
+                "remove_url": remove_url(parent, language)},
                language=language, headers=_unsubscribe_headers(unsubscribe), record=parent)
 
 
@@ -223,6 +225,41 @@ def do_author_delete(comment: Comment) -> None:
         _stub_or_delete(comment, Comment.Removal.AUTHOR)
         if was_listed:
             _changed_after_commit(comment.statement_id)
+
+
+class AlreadyRemoved(Exception):
+    pass
+
+
+def do_author_remove(comment_id: int) -> None:
+    """The author removes their comment at any time — from the link in a mail about it or from
+    the data-rights page — whatever its status. With replies, a "comment removed" stub keeps
+    the thread. Raises AlreadyRemoved when the author's text is already gone."""
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None or comment.removal in (Comment.Removal.AUTHOR,
+                                                  Comment.Removal.ERASED):
+            raise AlreadyRemoved
+        was_listed, statement_id = comment.listed, comment.statement_id
+        _stub_or_delete(comment, Comment.Removal.AUTHOR)
+        if was_listed:
+            _changed_after_commit(statement_id)
+
+
+def remove_url(comment: Comment, language: str) -> str:
+    with translation.override(language):
+        return absolute(reverse("comments:remove", args=[tokens.remove_token(comment.pk)]))
+
+
+def remove_for_address(email: str, comment_id: int) -> bool:
+    """The data-rights page: remove one comment written from exactly this mailbox."""
+    if not Comment.objects.of_mailbox(email).filter(pk=comment_id).exists():
+        return False
+    try:
+        do_author_remove(comment_id)
+    except AlreadyRemoved:
+        return False
+    return True
 
 
 # --- notifications ----------------------------------------------------------------------------
@@ -404,7 +441,8 @@ def export_for_address(email: str) -> list[dict[str, Any]]:
 def erase_address(email: str, *, keep_public: bool = True) -> int:
     """Forget an address. Published comments keep their name and text (what their author chose
     to show) unless ``keep_public`` is False; everything never shown is deleted; the address,
-    its hash and the IP hashes go. Returns the number of comments touched."""
+    its hash and the IP hashes go (an address ban keeps its hash). Returns the number of
+    comments touched."""
     key = email_key(email)
     touched = 0
     statements = set()
@@ -418,7 +456,8 @@ def erase_address(email: str, *, keep_public: bool = True) -> int:
                 continue
             _stub_or_delete(c, Comment.Removal.ERASED, email_key="", ip_hash="")
         KnownAddress.objects.filter(email_key=key).delete()
-        Ban.objects.filter(kind=Ban.Kind.ADDRESS, value=key).delete()
+        # An address ban stays: it holds only the keyed hash (no address, nothing public), and
+        # "forget me" must not be a way to lift it.
         for statement_id in statements:
             _changed_after_commit(statement_id)
     return touched

@@ -22,6 +22,7 @@ from comments.models import Ban, Comment, ModerationSettings
 from core import audit
 from statements.models import Statement
 
+EMAIL_PERMISSION = "signatures.export_emails"
 BAN_DAYS = [(1, _("1 day")), (7, _("7 days")), (30, _("30 days")), (365, _("1 year"))]
 LOCK_HOURS = [(1, _("1 hour")), (6, _("6 hours")), (24, _("24 hours")), (72, _("3 days")),
               (168, _("7 days"))]
@@ -70,6 +71,34 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("comments.moderate")
+
+    # Commenters' addresses, like signers', are for the editors allowed to export addresses
+    # (signatures/admin.py); moderators judge a comment by what it says, not by who sent it.
+    @staticmethod
+    def _sees_addresses(request: HttpRequest) -> bool:
+        return request.user.has_perm(EMAIL_PERMISSION)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        shown = list(self.list_display)
+        return shown if self._sees_addresses(request) else [f for f in shown if f != "email"]
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        fields = list(self.search_fields)
+        return fields if self._sees_addresses(request) else [f for f in fields if f != "email"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(self.fields)
+        return fields if self._sees_addresses(request) else [f for f in fields if f != "email"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest) -> bool:
+        # The admin filters by any local field from the query string: ?email__startswith=a
+        # would spell an address out letter by letter to someone who may not see it.
+        if lookup.split("__")[0] in ("email", "email_key") and not self._sees_addresses(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description=_("comment"))
     def excerpt(self, comment: Comment) -> str:
@@ -165,12 +194,21 @@ class BanAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Lift selected bans now"))
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may ban (from the comment queue) may see and lift the bans.
+        return (request.user.has_perm("comments.moderate")
+                or super().has_view_permission(request, obj))
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("comments.moderate")
+
+    @admin.action(description=_("Lift selected bans now"), permissions=["moderate"])
     def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
-        if not request.user.has_perm("comments.moderate"):
-            raise PermissionDenied
+        count = 0
         for ban in queryset:
             actions.do_lift_ban(request.user, ban)
+            count += 1
+        self.message_user(request, _("%(count)d bans lifted.") % {"count": count})
 
 
 @admin.register(ModerationSettings)

@@ -118,6 +118,9 @@ class Comment(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
 
     objects = CommentQuerySet.as_manager()
+    # The audit log and the admin's history name it "comment #id", never the author or the
+    # text (core/audit.py): they outlive a removal or an erasure.
+    audit_label = "comment"
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from comments import rules
 from comments.forms import BODY_MAX, NAME_MAX
 from comments.models import Comment
+from core import pagecache
 from core.protection import HONEYPOT_FIELD, TOKEN_FIELD, form_token
 from statements.models import Statement
 
@@ -215,6 +216,10 @@ def pow_context(statement: Statement) -> dict[str, Any] | None:
 
 def comment_section(statement: Statement, request: HttpRequest) -> dict[str, Any]:
     page, order = parse_page(request)
+    # The page depends on these two, spelled as _page_url spells them: anything else in the
+    # query (?cpage=abc, ?order=oldest) gets this page but is not stored under its own key.
+    pagecache.declare_query(request.META, order="" if order == "oldest" else order,
+                            cpage=str(page) if page > 1 else "")
     is_open = rules.comments_open(statement)
     roots, children, has_next = thread_page(statement, page, order)
     thread = ThreadRenderer(statement, is_open).render(roots, children) if roots else ""

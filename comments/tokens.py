@@ -12,6 +12,7 @@ _AUTHOR_SALT = "comments.author"
 _CONFIRM_SALT = "comments.confirm-notify"
 _UNSUBSCRIBE_SALT = "comments.unsubscribe"
 _REMEMBER_SALT = "comments.remember"
+_REMOVE_SALT = "comments.remove"
 
 
 class BadToken(Exception):
@@ -53,6 +54,23 @@ def read_unsubscribe_token(token: str) -> str:
         return str(signing.loads(token or "", salt=_UNSUBSCRIBE_SALT))
     except signing.BadSignature as exc:
         raise BadToken from exc
+
+
+def remove_token(comment_id: int) -> str:
+    """Never expires: every mail about a comment carries it, and its author may want the
+    comment gone years later. It names the comment only (no address, nothing to read)."""
+    return signing.Signer(salt=_REMOVE_SALT).sign(str(comment_id))
+
+
+def read_remove_token(token: str) -> int:
+    try:
+        value = signing.Signer(salt=_REMOVE_SALT).unsign(token or "")
+    except signing.BadSignature as exc:
+        raise BadToken from exc
+    # Only the form we sign opens the link.
+    if not (value.isascii() and value.isdigit()) or str(int(value)) != value:
+        raise BadToken
+    return int(value)
 
 
 def remember_value(name: str, email: str, website: str) -> str:

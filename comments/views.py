@@ -76,6 +76,9 @@ def _form_page(request: HttpRequest, statement: Statement, *, values: dict[str, 
 
 
 def _limits(key: str, ip_hash: str, statement_id: int) -> list[tuple[protection.Limit, str]]:
+    # Narrowest first: what a visitor's own limits refuse is not counted against the
+    # statement's and the site's (core.protection.count_limits), so one flood cannot close
+    # the discussion for everyone.
     site = ModerationSettings.current()
     return [
         (protection.Limit("comment-ip-minute", site.per_ip_per_minute, 60), ip_hash),
@@ -220,6 +223,7 @@ def yours(request: HttpRequest, comment_id: int) -> HttpResponse:
         "editable": editable,
         "edit_until": edit_until,
         "permalink": reverse("comments:permalink", args=[comment.pk]),
+        "remove_url": reverse("comments:remove", args=[tokens.remove_token(comment.pk)]),
     }
     return _private(render(request, "comments/yours.html", context))
 
@@ -261,6 +265,41 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
                         gettext("Comments can only be deleted in the first 15 minutes."),
                         status=403)
     return _message(request, gettext("Comment deleted"), gettext("Your comment was deleted."),
+                    link=statement.get_absolute_url(), link_text=statement.title)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def remove(request: HttpRequest, token: str) -> HttpResponse:
+    """From any mail about a comment, at any time. Mail scanners open links: GET shows a
+    button, only the POST removes."""
+    try:
+        comment_id = tokens.read_remove_token(token)
+    except tokens.BadToken:
+        return _message(request, gettext("Link not valid"),
+                        gettext("This link is not valid."), status=404)
+
+    def gone() -> HttpResponse:
+        return _message(request, gettext("Comment removed"),
+                        gettext("This comment has already been removed."), status=410)
+
+    comment = Comment.objects.select_related("statement").filter(pk=comment_id).first()
+    if comment is None or comment.removal in (Comment.Removal.AUTHOR, Comment.Removal.ERASED):
+        return gone()
+    if request.method != "POST":
+        return _message(request, gettext("Remove your comment"),
+                        gettext("Remove your comment from the discussion? Replies to it stay, "
+                                "under a note that the comment was removed."),
+                        action=request.path, button=gettext("Remove my comment"))
+    if not protection.is_same_origin(request):
+        return _message(request, gettext("Not sent"),
+                        gettext("This form can only be sent from this site."), status=403)
+    try:
+        actions.do_author_remove(comment.pk)
+    except actions.AlreadyRemoved:
+        return gone()
+    statement = comment.statement
+    return _message(request, gettext("Comment removed"), gettext("Your comment was removed."),
                     link=statement.get_absolute_url(), link_text=statement.title)
 
 

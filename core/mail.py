@@ -65,6 +65,17 @@ def deliver(to: str, subject: str, body: str, headers: dict[str, str] | None = N
         _connection().send_messages([message])
 
 
+def server_unavailable(error: BaseException) -> bool:
+    """Whether a failed delivery says the mail server cannot take any mail now (unreachable,
+    gone, timed out, or answering 421 "service not available"), rather than refusing this one
+    message: after it, every further mail of a batch would fail the same way."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False  # about these addresses; the server is there
+    return isinstance(error, OSError)  # refused or reset connections, timeouts, DNS, TLS
+
+
 @task(queue_name="mail")
 def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | None = None
                    ) -> None:

@@ -100,6 +100,26 @@ RETRYABLE_ERRORS = ("smtplib.", "socket.", "ssl.", "builtins.ConnectionRefusedEr
 MAX_ATTEMPTS = 8
 
 
+def retryable(error: BaseException) -> bool:
+    """Whether a mail task failing with ``error`` is tried again by ``recover_tasks``."""
+    path = f"{type(error).__module__}.{type(error).__qualname__}"  # as django-tasks-db stores it
+    return path.startswith(RETRYABLE_ERRORS)
+
+
+def retry_only(context: Any, **kwargs: Any) -> None:
+    """Replace keyword arguments in the running task's own row, so that a retry of the task
+    runs only what is left (a batch of mails records the ones not sent yet, then fails). The
+    worker saves only the row's status fields when the task ends, so the change stays."""
+    from django_tasks_db.models import DBTaskResult
+
+    row = DBTaskResult.objects.filter(pk=context.task_result.id).only("args_kwargs").first()
+    if row is None:  # not run from the task table (an immediate backend): no retry to narrow
+        return
+    arguments = row.args_kwargs
+    arguments.setdefault("kwargs", {}).update(kwargs)
+    DBTaskResult.objects.filter(pk=row.pk).update(args_kwargs=arguments)
+
+
 def _requeue(queryset: Any) -> int:
     return queryset.update(status="READY", started_at=None, finished_at=None,
                            exception_class_path="", traceback="", return_value=None)
@@ -132,12 +152,18 @@ def send_digest(now: datetime) -> int:
     return step(now) if step else 0
 
 
+def refresh_ended_surges(now: datetime) -> int:
+    step = _optional("statements.actions.refresh_ended_surges")
+    return step(now) if step else 0
+
+
 STEPS: list[tuple[str, Callable[[datetime], int]]] = [
     ("tasks_recovered", recover_tasks),
     ("ip_hashes_erased", erase_old_ip_hashes),
     ("unconfirmed_expired", expire_unconfirmed),
     ("archived_emails_erased", erase_emails_of_archived),
     ("digests_sent", send_digest),
+    ("surge_pages_refreshed", refresh_ended_surges),
 ]
 
 
@@ -152,8 +178,8 @@ def maintain(now: datetime | None = None) -> dict[str, int]:
         except Exception:
             logger.exception("maintenance step %s failed", name)
             results[name] = -1
-    # Nothing here changes a public page (unconfirmed sign-ons, addresses and hashes are never
-    # shown), so the page cache is left alone.
+    # Nothing else here changes a public page (unconfirmed sign-ons, addresses and hashes are
+    # never shown), so the page cache is left alone; refresh_ended_surges tells it itself.
     logger.info("maintenance: %s", results)
     return results
 

@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -68,6 +69,15 @@ SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/healthz")
 # a page depends on *before* rendering it; what may be stored is decided by the resolved view.
 STATEMENT_PATH = re.compile(r"^/(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?/)?(?:s|signatories)/([^/]+)/")
 GZIP_MIN_BYTES = 512
+# Every query parameter a cached page can depend on: the union over the cached views (the
+# signatory list reads kind, order, after and q; a statement page's discussion reads order and
+# cpage). Any other parameter (utm_source, fbclid, a random string) is left out of the key, so a
+# campaign link is answered with the page for the parameters that matter, and a made-up one adds
+# nothing to the cache. Which of these a page really used its view says with ``declare_query``;
+# a page is stored only where the request's parameters are exactly that (``storable_query``).
+QUERY_PARAMETERS = frozenset({"kind", "order", "after", "q", "cpage"})
+# Where a view's declaration waits in the request's environ until the page cache reads it.
+QUERY_DECLARATION = "undersigned.page_query"
 # Headers the cache computes itself for each answer.
 _OWN_HEADERS = frozenset({"content-length", "content-encoding", "etag", "cache-control", "vary",
                           "set-cookie", "x-page-cache"})
@@ -215,13 +225,42 @@ def request_is_cacheable(environ: dict[str, Any]) -> bool:
     return not cookie or _cookie_names(cookie) <= HARMLESS_COOKIES
 
 
+def _canonical(values: Iterable[tuple[str, str]]) -> str:
+    """The known parameters' last values (what ``QueryDict.get`` reads), empty ones dropped
+    (every view treats them as absent), in one order and one spelling."""
+    last = {name: value for name, value in values if name in QUERY_PARAMETERS}
+    return urlencode(sorted((name, value) for name, value in last.items() if value))
+
+
+def page_query(query_string: str) -> str:
+    """The part of a query string that can change a cached page (see QUERY_PARAMETERS)."""
+    if not query_string:
+        return ""
+    return _canonical(parse_qsl(query_string, keep_blank_values=True))
+
+
+def declare_query(environ: dict[str, Any], **values: str) -> None:
+    """Called by a cached view: its page depends on exactly these parameters, with these values
+    (as its own links spell them; empty for a default). A view that declares nothing reads none."""
+    environ[QUERY_DECLARATION] = _canonical(values.items())
+
+
+def storable_query(environ: dict[str, Any]) -> bool:
+    """Whether the page just rendered may be stored under this request's key: only when the
+    request's known parameters are the ones its view declared. ``?cpage=abc`` (read as page 1)
+    or ``?order=x`` on a page that reads none is answered, never stored: made-up values cannot
+    fill the cache either."""
+    return page_query(environ.get("QUERY_STRING", "")) == environ.get(QUERY_DECLARATION, "")
+
+
 def cache_key(environ: dict[str, Any], vary_value: str = "") -> str:
-    """One key per scheme, host, path and query (and Accept-Language for negotiated pages)."""
+    """One key per scheme, host, path and known query parameters (see QUERY_PARAMETERS), and
+    Accept-Language for negotiated pages."""
     raw = "\n".join((
         environ.get("HTTP_X_FORWARDED_PROTO", "") or environ.get("wsgi.url_scheme", "http"),
         environ.get("HTTP_HOST", "") or environ.get("SERVER_NAME", ""),
         environ.get("PATH_INFO", ""),
-        environ.get("QUERY_STRING", ""),
+        page_query(environ.get("QUERY_STRING", "")),
         vary_value,
     ))
     return PAGE_KEY_PREFIX + hashlib.blake2b(raw.encode("utf-8", "surrogateescape"),

@@ -92,6 +92,9 @@ def _storable(request: HttpRequest, response: HttpResponseBase, slug: str | None
     """None when the response must not be cached; else whether it varies by Accept-Language."""
     if response.status_code not in CACHEABLE_STATUSES or response.streaming:
         return None
+    # Parameters the view did not read, or read otherwise than written: answered, not stored.
+    if not pagecache.storable_query(request.META):
+        return None
     if response.cookies or response.has_header("Set-Cookie"):
         return None
     cache_control = response.get("Cache-Control", "").lower()

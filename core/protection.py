@@ -7,8 +7,10 @@ IP addresses are never stored; only a keyed hash whose key changes every day (DE
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,10 +41,29 @@ def _daily_key(day: str) -> bytes:
                     hashlib.sha256).digest()
 
 
+@functools.lru_cache(maxsize=4096)
+def limit_address(address: str) -> str:
+    """The address rate limits and bans count by. An IPv6 subscriber is routinely given a whole
+    /64 and can pick any address in it, so per-address limits would be endless: the /64 counts
+    as one visitor. IPv4 stays per address (a /24 is often a whole campus or carrier NAT), and
+    an IPv4-mapped IPv6 address (``::ffff:192.0.2.1``, a dual-stack socket) is its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
 def ip_hash(request: HttpRequest) -> str:
-    """HMAC of the visitor's address under today's key: linkable within a day, then not."""
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    digest = hmac.new(_daily_key(day), client_ip(request).encode(), hashlib.sha256)
+    """HMAC of the visitor's address (its /64 for IPv6) under today's key: linkable within a
+    day, then not."""
+    day = datetime.fromtimestamp(time.time(), UTC).strftime("%Y-%m-%d")  # the limits' clock
+    digest = hmac.new(_daily_key(day), limit_address(client_ip(request)).encode(),
+                      hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
@@ -73,13 +94,37 @@ def _count(cache_key: str, seconds: int) -> int:
         return 1
 
 
-def within_limits(checks: list[tuple[Limit, str]]) -> bool:
-    """Count the event against every limit (so a burst is counted everywhere) and say if all hold."""
+def count_limits(checks: list[tuple[Limit, str]]) -> list[int]:
+    """Count the event against the limits in the order given — narrowest first (one address,
+    then one statement, then the site) — and stop at the first that refuses it. Returns the
+    counts made, one per limit counted: the event is allowed when every limit was counted and
+    none exceeded.
+
+    Stopping matters: a refused attempt that still counted against the wider scopes would let
+    one address's flood, refused by its own limit, fill the statement's and the site's limits
+    and so refuse everyone else. A limit therefore counts only what got past the narrower
+    ones."""
     windows = [(_window_key(limit, key), limit.seconds + 5) for limit, key in checks]
     count_events = getattr(cache, "count_events", None)
-    counts = (count_events(windows) if count_events is not None
-              else [_count(cache_key, seconds) for cache_key, seconds in windows])
-    return all(used <= limit.count for used, (limit, _key) in zip(counts, checks, strict=True))
+    if count_events is not None:  # one transaction of the shared cache for all of them
+        return count_events(windows, allowed=[limit.count for limit, _key in checks])
+    counts = []
+    for (limit, _key), (cache_key, seconds) in zip(checks, windows, strict=True):
+        counts.append(_count(cache_key, seconds))
+        if counts[-1] > limit.count:
+            break
+    return counts
+
+
+def allowed_by(checks: list[tuple[Limit, str]], counts: list[int]) -> bool:
+    """Whether the counts ``count_limits`` returned for ``checks`` let the event through."""
+    return len(counts) == len(checks) and all(
+        used <= limit.count for used, (limit, _key) in zip(counts, checks, strict=True))
+
+
+def within_limits(checks: list[tuple[Limit, str]]) -> bool:
+    """Count the event (narrowest limit first, see ``count_limits``) and say if all hold."""
+    return allowed_by(checks, count_limits(checks))
 
 
 # --- cross-site and form tokens ---------------------------------------------------------------
@@ -98,8 +143,24 @@ def is_same_origin(request: HttpRequest) -> bool:
         return True
     if origin == "null":
         return False
-    allowed = {urlsplit(settings.BASE_URL).netloc, request.get_host()}
-    return urlsplit(origin).netloc in allowed
+    # Scheme, host and port, as browsers compare origins: a page served over plain http (which
+    # anyone on the network path can write) must not post as the https site of the same name.
+    allowed = {_origin(settings.BASE_URL), _origin(f"{request.scheme}://{request.get_host()}")}
+    claimed = _origin(origin)
+    return claimed is not None and claimed in allowed
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number, a broken IPv6 literal
+        return None
+    return (scheme, host, port) if scheme and host else None
 
 
 def form_token(purpose: str, object_id: int | str, *, now: float | None = None) -> str:
@@ -126,7 +187,7 @@ def check_form_token(token: str, purpose: str, object_id: int | str) -> None:
         if not isinstance(token, str) or len(token) > 200:
             raise ValueError("token")
         start_text, mac = token.split(".", 1)
-        window_start = int(start_text)
+        window_start = canonical_number(start_text)
     except ValueError as exc:
         raise FormTokenError("malformed") from exc
     expected = signing.Signer(salt="undersigned.form-token").signature(
@@ -146,9 +207,23 @@ def honeypot_filled(data: dict) -> bool:
     return bool((data.get(HONEYPOT_FIELD) or "").strip())
 
 
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def canonical_number(text: str, base: int = 10) -> int:
+    """The number ``text`` spells, when it is spelt exactly as we write numbers into tokens
+    (``str(n)``, ``base36(n)``); ValueError otherwise. ``int()`` also reads a sign, spaces,
+    underscores, leading zeros, capitals and non-ASCII digits, which would give one link many
+    spellings that all open it."""
+    if (not text or any(char not in _DIGITS[:base] for char in text)
+            or (text[0] == "0" and len(text) > 1)):
+        raise ValueError(f"not a canonical base-{base} number")
+    return int(text, base)
+
+
 def base36(number: int) -> str:
     """A short, URL-safe spelling of a timestamp for the links we mail."""
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    digits = _DIGITS
     text = ""
     while True:
         number, rest = divmod(number, 36)

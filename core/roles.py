@@ -19,16 +19,33 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "signatures": {"signature": ("add", "change", "view", "moderate", "export",
                                      "export_emails")},
-        "comments": {"comment": ("change", "view", "moderate")},
+        "comments": {"comment": ("change", "view", "moderate"), "ban": ("view",)},
         "core": {"auditentry": ("view",)},
     },
     MODERATOR: {
         "statements": {"statement": ("view",)},
         "signatures": {"signature": ("view", "moderate", "export")},
-        "comments": {"comment": ("change", "view", "moderate")},
+        # Bans hold only a keyed hash; moderators list and lift them (comments/admin.py).
+        "comments": {"comment": ("change", "view", "moderate"), "ban": ("view",)},
         "core": {"auditentry": ("view",)},
     },
 }
+
+
+MODEL_VERBS = ("add", "change", "delete", "view")
+# Who may hand out permissions can give themselves any of them.
+ACCOUNT_ADMIN_PERMISSIONS = frozenset({"auth.add_user", "auth.change_user", "auth.add_group",
+                                       "auth.change_group"})
+
+
+def powerful_permissions() -> frozenset[str]:
+    """The permissions (``app_label.codename``) that make an account worth stealing: every
+    role-specific power — publish, moderate, export — and the administration of accounts.
+    ``UNDERSIGNED_REQUIRE_2FA`` applies to every staff account holding one of them."""
+    return ACCOUNT_ADMIN_PERMISSIONS | {
+        f"{app_label}.{verb}" for apps_ in ROLE_PERMISSIONS.values()
+        for app_label, models_ in apps_.items() for verbs in models_.values()
+        for verb in verbs if verb not in MODEL_VERBS}
 
 
 def ensure_role_groups(**_: Any) -> None:

@@ -69,11 +69,13 @@ def export_for_address(email: str) -> dict[str, Any]:
 def _forget_signatures(email: str) -> tuple[int, set[int]]:
     from signatures import actions as signature_actions
     from signatures.models import Signature, new_token_salt
+    from statements.actions import remove_orphaned_organisations
 
-    touched, statements = 0, set()
+    touched, statements, organisations = 0, set(), set()
     for signature in list(_signatures(email)):
         touched += 1
         statements.add(signature.statement_id)
+        organisations.add(signature.organisation_id)
         if signature.status == Signature.Status.UNCONFIRMED:
             signature.delete()  # never counted, never shown
         elif signature.status == Signature.Status.VISIBLE:
@@ -91,6 +93,8 @@ def _forget_signatures(email: str) -> tuple[int, set[int]]:
             signature_actions.do_withdraw(signature)
             Signature.objects.filter(pk=signature.pk).update(email="", ip_hash="",
                                                              token_salt=new_token_salt())
+    # A record whose only public reference was an erased one must not keep the name either.
+    remove_orphaned_organisations(organisations)
     return touched, statements
 
 
@@ -117,3 +121,13 @@ def holds_anything(email: str) -> bool:
     _apply_pending_sign_ons()
     return (_signatures(address).exists()
             or Comment.objects.of_mailbox(address).exists())
+
+
+def do_request_link(email: str, language: str) -> None:
+    """Ask for the data-rights link: the same single task row whatever the address (the
+    request must not look it up: that took longer for a held address than for an unknown
+    one); the worker decides whether anything is mailed (privacy.tasks)."""
+    from core.sealed import seal
+    from privacy.tasks import LINK_REQUEST, mail_data_rights_link
+
+    mail_data_rights_link.enqueue(sealed=seal(normalise(email), LINK_REQUEST), language=language)

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from core.mail import absolute
-from core.protection import base36
+from core.protection import base36, canonical_number
 
 SALT = "undersigned.privacy.data-rights"
 MAX_AGE_SECONDS = 180 * 24 * 60 * 60
@@ -88,8 +88,8 @@ def read_token(token: str, *, now: float | None = None) -> str:
     """The address the token was made for, or BadToken."""
     try:
         head, issued, mac = (token or "").split(".")
-        kind, record_id = head[0], int(head[1:])
-        issued_at = int(issued, 36)
+        kind, record_id = head[0], canonical_number(head[1:])
+        issued_at = canonical_number(issued, 36)
     except (ValueError, IndexError) as exc:
         raise BadToken("malformed") from exc
     # compare_digest refuses non-ASCII text with a TypeError: check the shape first.

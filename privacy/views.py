@@ -7,20 +7,24 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core.mail import queue_mail
 from core.protection import Limit, ip_hash, is_same_origin, within_limits
+from core.sealed import keyed_hash
 from privacy import actions
 from privacy.forms import ForgetForm, RequestLinkForm
-from privacy.links import BadToken, data_rights_url, normalise, read_token
+from privacy.links import BadToken, make_token, normalise, read_token
 
-LINK_LIMITS = (Limit("privacy-link-ip", 20, 3600), Limit("privacy-link-address", 3, 3600))
+LINK_IP_LIMIT = Limit("privacy-link-ip", 20, 3600)
+# A few mails a day to one address, whoever asks: enough for its owner, too few to flood it.
+# The window is the UTC day (core.protection counts in fixed windows).
+LINK_ADDRESS_LIMIT = Limit("privacy-link-address", 3, 24 * 3600)
 
 
 def retention() -> dict[str, int | bool]:
@@ -58,19 +62,41 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "privacy/request_link.html", {"form": form}, status=400)
     email = normalise(form.cleaned_data["email"])
-    if not within_limits([(LINK_LIMITS[0], ip_hash(request)), (LINK_LIMITS[1], email)]):
-        return render(request, "privacy/request_link.html", {"form": form, "limited": True},
+    if not within_limits([(LINK_IP_LIMIT, ip_hash(request))]):
+        return render(request, "privacy/request_link.html", {"form": form, "limited": "ip"},
                       status=429)
-    if actions.holds_anything(email):
-        queue_mail(email, "privacy/mail/data_rights.txt",
-                   {"url": data_rights_url(email, translation.get_language())},
-                   language=translation.get_language() or settings.LANGUAGE_CODE,
-                   data_rights=False)
-    return render(request, "privacy/request_link_sent.html", {})
+    # Counted for every address, held or not, under a keyed hash (a plain one could be matched
+    # against guessed addresses): the refusal must not tell which addresses we hold.
+    if not within_limits([(LINK_ADDRESS_LIMIT, keyed_hash(email, "privacy.link-limit"))]):
+        return render(request, "privacy/request_link.html",
+                      {"form": form, "limited": "address", "per_day": LINK_ADDRESS_LIMIT.count},
+                      status=429)
+    actions.do_request_link(email, translation.get_language() or settings.LANGUAGE_CODE)
+    return render(request, "privacy/request_link_sent.html",
+                  {"per_day": LINK_ADDRESS_LIMIT.count})
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/bad_link.html", {}, status=404)
+
+
+def _remove_comment(request: HttpRequest, email: str) -> HttpResponse:
+    """Remove one published (or held) comment of this mailbox, at any time."""
+    from comments import actions as comment_actions
+
+    comment_id = request.POST.get("comment", "")
+    if not (comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18
+            and comment_actions.remove_for_address(email, int(comment_id))):
+        return render(request, "privacy/your_data.html",
+                      {"data": actions.export_for_address(email), "form": ForgetForm(),
+                       "remove_error": True}, status=400)
+    # The link may have named the comment just removed: go on under a fresh one.
+    token = make_token(email)
+    if token is None:
+        return render(request, "privacy/comment_removed.html", {})
+    response = HttpResponseRedirect(reverse("privacy:your-data", args=[token]) + "?removed=1")
+    response.status_code = 303
+    return response
 
 
 @csrf_exempt  # see request_link
@@ -94,6 +120,8 @@ def your_data(request: HttpRequest, token: str) -> HttpResponse:
                                     content_type="application/json; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="undersigned-my-data.json"'
             return response
+        if action == "remove_comment":
+            return _remove_comment(request, email)
         if action == "forget":
             form = ForgetForm(request.POST)
             if form.is_valid():
@@ -104,4 +132,5 @@ def your_data(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "privacy/your_data.html",
                       {"data": actions.export_for_address(email), "form": ForgetForm()}, status=400)
     return render(request, "privacy/your_data.html",
-                  {"data": actions.export_for_address(email), "form": ForgetForm()})
+                  {"data": actions.export_for_address(email), "form": ForgetForm(),
+                   "removed": request.GET.get("removed") == "1"})

@@ -16,12 +16,16 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from core import audit, pagecache
+from core import audit, pagecache, sealed
 from core.mail import absolute
 from signatures import intake, tokens
 from signatures.models import Signature, SignatureCounter
-from signatures.tasks import mail_signer
-from statements.actions import current_revision, find_or_create_organisation
+from signatures.tasks import RESEND, mail_signer, resend_confirmation
+from statements.actions import (
+    current_revision,
+    find_or_create_organisation,
+    remove_orphaned_organisations,
+)
 from statements.models import Organisation, Statement
 
 # A victim's address typed into the form by someone else: at most this many mails per
@@ -169,9 +173,18 @@ def reconcile_counts(statements: Iterable[Statement] | None = None) -> list[Stat
 # --- organisations -----------------------------------------------------------------------------
 
 def _link_organisation(signature: Signature) -> None:
-    if signature.is_organisation and signature.organisation_id is None and \
-            signature.organisation_name:
+    """A shown organisation gets its Organisation record (and page); a hidden one never does:
+    its page, at an address anyone can guess from the name, would publish it."""
+    if signature.is_organisation and signature.show_name and \
+            signature.organisation_id is None and signature.organisation_name:
         signature.organisation = find_or_create_organisation(signature.organisation_name)
+
+
+def _drop_orphans(signature: Signature, *organisation_ids: int | None) -> None:
+    """Remove the organisations these links leave without a public reference; the signature in
+    hand forgets a link whose record went (the database set it to null)."""
+    if signature.organisation_id in remove_orphaned_organisations(organisation_ids):
+        signature.organisation = None
 
 
 @transaction.atomic
@@ -205,11 +218,22 @@ def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
 
 
 def do_resend_confirmation(statement: Statement, email: str, language: str) -> None:
+    """The request does the same work for every address: one task row, carrying the address
+    sealed (core.sealed). Looking the address up here took measurably longer for a pending
+    one than for an unknown one, which told a stranger who had signed (issue 14, item 5);
+    the worker looks it up (``mail_pending_again``)."""
+    resend_confirmation.enqueue(statement_id=statement.pk, sealed=sealed.seal(email, RESEND),
+                                language=language)
+
+
+def mail_pending_again(statement_id: int, email: str, language: str) -> bool:
+    """The worker's half of a resend: the confirmation again if this address has a pending
+    signature on the statement and the mail limits allow it. Locked so that two resends
+    running at once cannot both pass the interval check."""
     with transaction.atomic():
-        pending = (Signature.objects.unconfirmed().filter(statement=statement, email=email)
-                   .select_related("statement").first())
-        if pending is not None:
-            mail_again(pending, language)
+        pending = (Signature.objects.unconfirmed().select_for_update()
+                   .filter(statement_id=statement_id, email=email).first())
+        return pending is not None and mail_again(pending, language)
 
 
 def is_held(statement: Statement, kind: str) -> bool:
@@ -237,7 +261,8 @@ def do_confirm(signature: Signature) -> Signature:
     statement = signature.statement
     signature.confirmed_at = timezone.now()
     signature.revision = current_revision(statement)
-    if is_held(statement, signature.kind):
+    # A sign-on made during a surge (statements.models.Statement.surge_holds) waits for review.
+    if is_held(statement, signature.kind) or statement.surge_holds(signature.created_at):
         signature.status = Signature.Status.HELD
     else:
         signature.status = Signature.Status.VISIBLE
@@ -268,7 +293,9 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
         setattr(signature, key, fields[key])
     if "comment" in changed:
         signature.comment_approved = False
-    if "organisation_name" in changed and signature.is_organisation:
+    unlinked = signature.organisation_id
+    if ("organisation_name" in changed and signature.is_organisation) or \
+            not signature.show_name:
         signature.organisation = None
     content_changed = bool(changed & {"name", "organisation_name", "role", "comment"})
     if (content_changed and signature.status == Signature.Status.VISIBLE
@@ -278,6 +305,7 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
         _link_organisation(signature)
     signature.save()
     _apply_counts(signature, before)
+    _drop_orphans(signature, unlinked)
     return signature
 
 
@@ -288,6 +316,7 @@ def do_withdraw(signature: Signature) -> Signature:
     if signature.status == Signature.Status.WITHDRAWN:
         return signature
     before = _counted(signature)
+    unlinked = signature.organisation_id
     signature.status = Signature.Status.WITHDRAWN
     for field in ("name", "organisation_name", "role", "country", "email", "comment", "ip_hash"):
         setattr(signature, field, "")
@@ -295,6 +324,7 @@ def do_withdraw(signature: Signature) -> Signature:
     signature.comment_approved = False
     signature.save()
     _apply_counts(signature, before)
+    _drop_orphans(signature, unlinked)
     return signature
 
 
@@ -346,6 +376,7 @@ def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
             signature.status = Signature.Status.REJECTED
             signature.save(update_fields=["status", "updated_at"])
             _apply_counts(signature, before)
+            _drop_orphans(signature, signature.organisation_id)
             if signature.statement.rejection_message.strip() and signature.email:
                 _mail(signature, "rejected", signature.language)
             audit.record(actor, "signature.reject", signature, statement=signature.statement_id)
@@ -370,10 +401,13 @@ def do_moderate_comments(signatures: QuerySet[Signature], actor: Any, *, approve
 def do_link_organisation(signature: Signature, organisation: Organisation | None, actor: Any
                          ) -> Signature:
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
+    unlinked = signature.organisation_id
     signature.organisation = organisation
     signature.save()
     if signature.status == Signature.Status.VISIBLE:
         pagecache.statement_changed(signature.statement_id)
+    if unlinked != signature.organisation_id:
+        _drop_orphans(signature, unlinked)
     audit.record(actor, "signature.link_organisation", signature,
                  organisation=organisation.pk if organisation else None)
     return signature

@@ -38,8 +38,11 @@ _EDITOR_FIELDS = ["email", "show_name", "status", "revision__number", "source"]
 def _row(values: tuple, with_emails: bool) -> list[str]:
     (kind, name, linked_name, organisation_name, role, country, comment, comment_approved,
      confirmed_at, *editor) = values
-    row = [kind, name if kind == _INDIVIDUAL else "", linked_name or organisation_name, role,
-           country, comment if comment_approved or with_emails else "",
+    # For an organisation the person who signed for it (name and role) is never public: the
+    # editors' export names them, the public one holds what the public list shows.
+    person = with_emails or kind == _INDIVIDUAL
+    row = [kind, name if person else "", linked_name or organisation_name,
+           role if person else "", country, comment if comment_approved or with_emails else "",
            confirmed_at.isoformat() if confirmed_at else ""]
     if with_emails:
         email, show_name, status, revision_number, source = editor

@@ -67,8 +67,10 @@ class SignatoryFields(forms.Form):
     role = TextField(label=_("Your role in the organisation"), max_length=LIMITS["role"],
                      required=False)
     country = TextField(label=_("Country"), max_length=LIMITS["country"], required=False)
-    show_name = forms.BooleanField(label=_("Show my name publicly"), required=False,
-                                   initial=True)
+    # One form serves both kinds without JavaScript, so the label names both: for an
+    # organisation the box shows or hides the organisation, never the person signing for it.
+    show_name = forms.BooleanField(label=_("Show the name publicly: yours, or your "
+                                           "organisation's"), required=False, initial=True)
     comment = TextField(label=_("Why I sign (optional)"), max_length=LIMITS["comment"],
                         required=False, multiline=True)
 
@@ -115,3 +117,7 @@ class CorrectionForm(SignatoryFields):
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        # The kind is known here: the box says exactly which name it shows.
+        self.fields["show_name"].label = (
+            _("Show the organisation's name publicly") if kind == Signature.Kind.ORGANISATION
+            else _("Show my name publicly"))

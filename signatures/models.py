@@ -117,6 +117,9 @@ class Signature(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SignatureQuerySet.as_manager()
+    # The audit log and the admin's history name it "signature #id", never the signer
+    # (core/audit.py): they outlive a withdrawal or an erasure.
+    audit_label = "signature"
 
     class Meta:
         ordering = ["confirmed_at", "id"]

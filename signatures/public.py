@@ -26,8 +26,13 @@ from statements.models import Statement
 
 SECTION_SIZE = 50
 PAGE_SIZE = 100
+# Someone searching looks for one name; a shorter page is a quarter of the render, and searches
+# are the list pages no cache answers.
+SEARCH_PAGE_SIZE = 25
 ORDERS = ("confirmed", "name")
 MAX_QUERY_LENGTH = 100
+# The query parameters list_page reads (the page cache keys and stores by them).
+LIST_PARAMETERS = ("kind", "order", "after", "q")
 
 
 class BadListQuery(Exception):
@@ -71,7 +76,7 @@ def form_context(statement: Statement) -> dict[str, Any]:
         "statement": statement,
         "form_token": protection.form_token("sign", statement.pk),
         "honeypot": protection.HONEYPOT_FIELD,
-        "pow": proof_of_work.pow_required(statement),
+        "pow": proof_of_work.pow_required(statement) or statement.surge_active(),
         "closed": closed_reason(statement),
     }
 
@@ -120,23 +125,57 @@ def _cursor(order: str, row: Signature) -> str:
     return f"{row.pk}" if order == "confirmed" else f"{row.pk}~{row.sort_name}"
 
 
+def _cursor_pk(text: str) -> int:
+    """Only the spelling _cursor writes: "05" or " 5" would be the same page under another
+    URL, and every such URL a page the cache would have to keep."""
+    if not text.isascii() or not text.isdigit() or str(int(text)) != text:
+        raise BadListQuery(text)
+    return int(text)
+
+
 def _after(queryset: SignatureQuerySet, statement: Statement, order: str, cursor: str
            ) -> SignatureQuerySet:
-    """Rows after the cursor. The ``>=`` on the leading column lets the index seek."""
-    try:
-        if order == "confirmed":
-            pk = int(cursor)
-            anchor = Signature.objects.filter(statement=statement, pk=pk).values_list(
-                "confirmed_at", flat=True).first()
-            if anchor is None:
-                raise BadListQuery(cursor)
-            return queryset.filter(confirmed_at__gte=anchor).filter(
-                Q(confirmed_at__gt=anchor) | Q(id__gt=pk))
-        pk_text, _sep, name = cursor.partition("~")
-        pk = int(pk_text)
-    except ValueError as exc:
-        raise BadListQuery(cursor) from exc
+    """Rows after the cursor, which must name a signature of this statement as _cursor wrote
+    it. The ``>=`` on the leading column lets the index seek."""
+    if order == "confirmed":
+        pk = _cursor_pk(cursor)
+        anchor = Signature.objects.filter(statement=statement, pk=pk).values_list(
+            "confirmed_at", flat=True).first()
+        if anchor is None:
+            raise BadListQuery(cursor)
+        return queryset.filter(confirmed_at__gte=anchor).filter(
+            Q(confirmed_at__gt=anchor) | Q(id__gt=pk))
+    pk_text, _sep, name = cursor.partition("~")
+    pk = _cursor_pk(pk_text)
+    if not Signature.objects.filter(statement=statement, pk=pk, sort_name=name).exists():
+        raise BadListQuery(cursor)
     return queryset.filter(sort_name__gte=name).filter(Q(sort_name__gt=name) | Q(id__gt=pk))
+
+
+def prefix_end(key: str) -> str | None:
+    """The smallest string above every string that starts with ``key``, in code point order
+    (SQLite's BINARY collation; the "C" collation migration 0003 gives the column on
+    PostgreSQL), or None when there is none. ``key <= x < prefix_end(key)`` is then exactly
+    "x starts with key", as a range an index can seek."""
+    trimmed = key.rstrip(chr(0x10FFFF))
+    if not trimmed:
+        return None
+    following = ord(trimmed[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters a database stores
+        following = 0xE000
+    return trimmed[:-1] + chr(following)
+
+
+def search(queryset: SignatureQuerySet, query: str) -> SignatureQuerySet:
+    """Names that start with ``query``, case- and accent-insensitively (the sort key's rule):
+    a range on ``sort_name`` that the list's alphabetical index (signature_list_alpha) walks,
+    never a scan of the statement's signatures (docs/decisions.md, "Signatory search")."""
+    key = sort_key(query)
+    if not key:
+        return queryset
+    end = prefix_end(key)
+    queryset = queryset.filter(sort_name__gte=key)
+    return queryset.filter(sort_name__lt=end) if end is not None else queryset
 
 
 def list_page(statement: Statement, params: QueryDict) -> ListPage:
@@ -151,12 +190,16 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
     cursor = params.get("after", "")[:300]
     queryset = listed(statement, kind).select_related("organisation")
     if query:
-        queryset = queryset.filter(sort_name__contains=sort_key(query))
+        queryset = search(queryset, query)
+        # Results come in the order of the index that finds them: sorting a common prefix's
+        # thousands of matches by date would be the scan the index is there to avoid.
+        order = "name"
     if cursor:
         queryset = _after(queryset, statement, order, cursor)
     ordering = ("confirmed_at", "id") if order == "confirmed" else ("sort_name", "id")
-    rows = list(queryset.order_by(*ordering)[:PAGE_SIZE + 1])
-    entries = rows[:PAGE_SIZE]
+    size = SEARCH_PAGE_SIZE if query else PAGE_SIZE
+    rows = list(queryset.order_by(*ordering)[:size + 1])
+    entries = rows[:size]
     counter = counts(statement)
     is_org = kind == Signature.Kind.ORGANISATION
     base = reverse("signatures:list", args=[statement.slug])
@@ -170,7 +213,7 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
         total=counter.organisations if is_org else counter.individuals,
         named=counter.organisations_named if is_org else counter.individuals_named,
         show_comments=statement.show_signature_comments,
-        next_url=url(after=_cursor(order, entries[-1])) if len(rows) > PAGE_SIZE else "",
+        next_url=url(after=_cursor(order, entries[-1])) if len(rows) > size else "",
         first_url=url() if cursor else "",
     )
     page.kinds = [{"value": value, "label": label, "current": value == kind}

@@ -3,18 +3,22 @@
 The signing path only writes the signature and a task row naming it; the worker renders the mail
 from the signature as it is when the mail leaves. A signature withdrawn, erased or expired
 meanwhile gets no mail, and the task table never holds a signer's address or the links mailed to
-them.
+them (a resend request carries the address sealed, blanked once the worker has looked it up:
+core.sealed).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.http import Http404
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 from core import cpu
-from core.mail import compose_mail, deliver
+from core.mail import compose_mail, deliver, server_unavailable
+from core.maintenance import retry_only, retryable
+from core.sealed import BadSeal, forget_task_arguments, unseal
 from signatures.models import Signature, SignOn
 from statements import lookup
 from statements.models import Statement
@@ -54,21 +58,53 @@ def mail_signer(signature_id: int, template: str, language: str, again: bool = F
     _send(signature_id, template, language, again)
 
 
+RESEND = "signatures.resend"  # the purpose the resend form seals addresses for
+
+
+@task(queue_name="mail", takes_context=True)
+def resend_confirmation(context: TaskContext, statement_id: int, sealed: str, language: str
+                        ) -> None:
+    """Every resend request, for a pending address or an unknown one, is this one task row: the
+    lookup happens here, where its duration tells nobody anything."""
+    from signatures.actions import mail_pending_again
+
+    try:
+        email = unseal(sealed, RESEND)
+    except BadSeal:  # blanked already (a re-run) or the secret key changed: nothing to send
+        return
+    with transaction.atomic():
+        mail_pending_again(statement_id, email, language)
+        forget_task_arguments(context, "sealed")
+
+
 class MailsFailed(Exception):
     """Some mails of a batch could not be sent (each is logged); the task is marked failed."""
 
 
-@task(queue_name="mail")
-def mail_confirmations(signature_ids: list[int]) -> None:
+@task(queue_name="mail", takes_context=True)
+def mail_confirmations(context: TaskContext, signature_ids: list[int]) -> None:
     """The confirmation mails of a batch of new signatures, each in its signer's language.
 
-    One failed mail does not stop the others."""
-    failed = 0
-    for signature_id in signature_ids:
+    Batched for the delivery rate (docs/benchmarks.md). Delivery stays at least once, and a
+    mail the server took is not sent again: when the mail server is unavailable the batch
+    stops, records in its own row the mails not sent yet and fails with the server's error,
+    which the scheduler's retry rule knows (core.maintenance.recover_tasks), so the retry
+    sends only those. A mail refused on its own does not stop the others; it is recorded
+    and retried the same way."""
+    failed: list[int] = []
+    errors: list[Exception] = []
+    for position, signature_id in enumerate(signature_ids):
         try:
             _send(signature_id, "confirm", None, False)
-        except Exception:
-            failed += 1
+        except Exception as error:
+            if server_unavailable(error) and retryable(error):
+                retry_only(context, signature_ids=failed + signature_ids[position:])
+                raise
             logger.exception("confirmation mail for signature %s failed", signature_id)
+            failed.append(signature_id)
+            errors.append(error)
     if failed:
-        raise MailsFailed(f"{failed} of {len(signature_ids)} confirmation mails failed")
+        retry_only(context, signature_ids=failed)
+        # A retryable error if there is one, so that a refusal for now is tried again.
+        raise next((error for error in errors if retryable(error)), None) or MailsFailed(
+            f"{len(failed)} of {len(signature_ids)} confirmation mails failed")

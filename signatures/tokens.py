@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from core.protection import base36
+from core.protection import base36, canonical_number
 from signatures.models import Signature
 
 CONFIRM = "confirm"
@@ -48,8 +48,8 @@ def read_token(token: str, purpose: str) -> Signature:
         if len(token) > MAX_TOKEN_LENGTH:
             raise ValueError
         id_text, issued, mac = token.split(".")
-        signature_id = int(id_text)
-        issued_at = int(issued, 36)
+        signature_id = canonical_number(id_text)
+        issued_at = canonical_number(issued, 36)
     except ValueError as exc:
         raise TokenInvalid from exc
     age = time.time() - issued_at

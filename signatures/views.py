@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import proof_of_work, protection
+from core import pagecache, proof_of_work, protection
 from core.handlers import public_form
 from core.protection import Limit
-from signatures import actions, public, tokens
+from signatures import actions, public, surge, tokens
 from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
 from signatures.models import Signature
 from statements import lookup
@@ -29,12 +30,28 @@ from statements.models import Statement
 
 MAX_BODY_BYTES = 16 * 1024
 
-# Sized for a classroom or a campus behind one address: 30 people signing within a few
-# minutes pass; a script's burst of hundreds is slowed to this pace.
-# Two counters per accepted sign-on (cheap cache increments, nothing in the database).
-SIGN_LIMITS = (Limit("sign:statement", 60, 300),)
-SIGN_SITE_LIMITS = (Limit("sign:site", 200, 600),)
+# Per network (an IPv4 address, or an IPv6 /64: core.protection.limit_address). Sized for a
+# classroom or a campus behind one address: 30 people signing within a few minutes pass; a
+# script's burst of hundreds is slowed to this pace.
+SIGN_NETWORK_STATEMENT_LIMIT = Limit("sign:network-statement", 60, 300)
+SIGN_NETWORK_LIMIT = Limit("sign:network", 200, 600)
+# Per statement and site-wide (SIGN_STATEMENT_PER_MINUTE, SIGN_SITE_PER_MINUTE): sized for a
+# viral day, they stop a flood from many networks that the per-network limits cannot see.
+STATEMENT_MINUTE, SITE_MINUTE = "sign:statement-minute", "sign:site-minute"
 RESEND_LIMIT = Limit("sign:resend", 10, 3600)
+# Confirmation POSTs per network: one per sign-on the same network may make.
+CONFIRM_LIMIT = Limit("sign:confirm", 60, 600)
+
+
+def sign_limits(statement_id: int, network: str) -> list[tuple[Limit, str]]:
+    """Narrowest first (core.protection.count_limits): a network's refused flood does not
+    count against the statement's or the site's limits, so it cannot shut others out.
+    Four counters per sign-on, one transaction of the shared cache, nothing in the database."""
+    config = settings.UNDERSIGNED
+    return [(SIGN_NETWORK_STATEMENT_LIMIT, f"{statement_id}:{network}"),
+            (SIGN_NETWORK_LIMIT, network),
+            (Limit(STATEMENT_MINUTE, config["SIGN_STATEMENT_PER_MINUTE"], 60), str(statement_id)),
+            (Limit(SITE_MINUTE, config["SIGN_SITE_PER_MINUTE"], 60), "site")]
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -96,18 +113,25 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error(None, _("Please wait a few seconds, then send the form again.")
                        if str(error) == "too-fast" else
                        _("This form was open for too long. Please check it and send it again."))
-    if proof_of_work.pow_required(statement) and not proof_of_work.verify_pow(request):
+    if ((proof_of_work.pow_required(statement) or statement.surge_active())
+            and not proof_of_work.verify_pow(request)):
         valid = False
         form.add_error(None, _("The anti-flood check did not complete. It needs JavaScript for "
                                "now; please switch it on, wait for the check, and send again."))
     if not valid:
         return _form_page(request, statement, form, 400)
     ip = protection.ip_hash(request)
-    if not protection.within_limits([*[(limit, f"{statement.pk}:{ip}") for limit in SIGN_LIMITS],
-                                      *[(limit, ip) for limit in SIGN_SITE_LIMITS]]):
-        return _message(request, 429, _("Too many signatures from your network"),
-                        _("Many people have just signed from the same network as you. Please "
-                          "try again in a few minutes; your signature is welcome."))
+    checks = sign_limits(statement.pk, ip)
+    counts = protection.count_limits(checks)
+    if not protection.allowed_by(checks, counts):
+        if len(counts) <= 2:  # refused by a per-network limit
+            return _message(request, 429, _("Too many signatures from your network"),
+                            _("Many people have just signed from the same network as you. "
+                              "Please try again in a few minutes; your signature is welcome."))
+        return _message(request, 429, _("Too many signatures just now"),
+                        _("So many people are signing right now that we cannot take more this "
+                          "minute. Please try again in a minute; your signature is welcome."))
+    surge.notice(statement, counts[2])
     cleaned = form.cleaned_data
     actions.do_sign(statement, actions.SignerDetails(
         kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
@@ -122,7 +146,11 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 def sent(request: HttpRequest, slug: str) -> HttpResponse:
     """The same page for every signer of a statement: nothing about who signed."""
     statement = _statement(slug)
-    return render(request, "signatures/sent.html", {"statement": statement})
+    # The mail limits, said to everyone: whether one went out minutes ago is not for the page
+    # to tell, but when to ask again is true for every address (docs/signing.md, "No mail?").
+    return render(request, "signatures/sent.html", {
+        "statement": statement, "max_mails": actions.MAX_MAILS_PER_SIGNATURE,
+        "interval_minutes": int(actions.MIN_MAIL_INTERVAL.total_seconds() // 60)})
 
 
 @csrf_exempt
@@ -172,6 +200,13 @@ def _token_error(request: HttpRequest, error: Exception) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    # Every POST counts, valid link or not: a script holding many links (or guessing) is
+    # slowed to the pace at which its network may sign.
+    if request.method == "POST" and not protection.within_limits(
+            [(CONFIRM_LIMIT, protection.ip_hash(request))]):
+        return _message(request, 429, _("Please wait"),
+                        _("Too many confirmations from your network. Please try again in a few "
+                          "minutes; your link stays valid."))
     try:
         signature = tokens.read_token(token, tokens.CONFIRM)
     except (tokens.TokenInvalid, tokens.TokenExpired) as error:
@@ -253,13 +288,31 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     }, status=status))
 
 
+# Searches per network (an IPv6 /64 is one) and minute. Each is an index seek, not a scan, but
+# none is cached: the budget keeps one address from making the database do nothing else. Sized
+# for a school or office behind one address looking up their own names on the day.
+SEARCH_LIMIT = Limit("signatories:search", 60, 60)
+
+
 @require_safe
 def signatories(request: HttpRequest, slug: str) -> HttpResponse:
     """The full list: one kind at a time, keyset-paginated, searchable, two orders."""
     statement = _statement(slug)
+    searching = bool(request.GET.get("q"))
+    if searching and not protection.within_limits([(SEARCH_LIMIT, protection.ip_hash(request))]):
+        return _message(request, 429, _("Too many searches"),
+                        _("Too many searches from your network in the last minute. Please wait "
+                          "a minute and search again, or browse the list in alphabetical order."))
     try:
         page = public.list_page(statement, request.GET)
     except public.BadListQuery:
         return _message(request, 400, _("Bad list request"),
                         _("This list page does not exist. Please start from the first page."))
-    return render(request, "signatures/list.html", {"statement": statement, "page": page})
+    response = render(request, "signatures/list.html", {"statement": statement, "page": page})
+    if searching:
+        # What someone typed (often their own name) is not kept in any cache, and unbounded
+        # made-up searches cannot fill one.
+        return _private(response)
+    pagecache.declare_query(request.META, **{name: request.GET.get(name, "")
+                                             for name in public.LIST_PARAMETERS})
+    return response

@@ -77,8 +77,8 @@ class StatementAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [IssuerInline, TranslationInline, ImageInline, RevisionInline]
-    actions = ["publish", "close", "archive"]
-    readonly_fields = ["view_link", "import_source"]
+    actions = ["publish", "close", "archive", "end_surge"]
+    readonly_fields = ["view_link", "import_source", "surge_state"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "language", "summary", "body", "view_link",
@@ -88,7 +88,7 @@ class StatementAdmin(admin.ModelAdmin):
         (_("Signing"), {"fields": ["signing_deadline", "signature_goal",
                                    "signature_moderation", "show_signature_comments",
                                    "confirmation_email_text", "rejection_message",
-                                   "proof_of_work"]}),
+                                   "proof_of_work", "surge_state"]}),
         (_("Comments"), {"fields": ["comment_moderation", "comment_reply_depth",
                                     "comments_locked_until", "comments_lock_mode"]}),
     ]
@@ -97,6 +97,21 @@ class StatementAdmin(admin.ModelAdmin):
                  **kwargs):  # noqa: ANN201
         kwargs.setdefault("help_texts", {"body": BODY_HELP})
         return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("surge mode"))
+    def surge_state(self, statement: Statement) -> str:
+        if statement.surge_active():
+            return _("On until %(until)s: signing needs proof of work and new sign-ons are held "
+                     "for review. To switch it off, select this statement in the list and use "
+                     "“Switch surge mode off”.") % {"until": statement.surge_until}
+        return _("Off. It switches itself on when sign-ons arrive faster than %(rate)d a "
+                 "minute.") % {"rate": actions.surge_threshold()}
+
+    @admin.action(description=_("Switch surge mode off"), permissions=["change"])
+    def end_surge(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = sum(actions.do_end_surge(statement, request.user) for statement in queryset)
+        self.message_user(request, _("Surge mode switched off on %(count)d statement(s).")
+                          % {"count": count})
 
     @admin.display(description=_("page"))
     def view_link(self, statement: Statement) -> str:

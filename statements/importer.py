@@ -258,11 +258,22 @@ def body_images(body: str) -> Iterable[tuple[str, str, str]]:
         stack[0:0] = list(token.children or [])
 
 
+def _check_inside(spec: StatementSpec, source: Path, resolved: Path, what: str) -> None:
+    """Images and translations come from the import file's folder (or below it): an import
+    file from someone else must not make the importer copy ``../../etc/…`` or whatever a
+    symlink points at onto a public page. ``resolved`` has its symlinks resolved already."""
+    folder = spec.source.parent
+    if not resolved.is_relative_to(folder):
+        raise ImportFileError(f"{source}: {what} is outside the folder of {spec.source.name} "
+                              f"({folder}); put it in that folder or below it")
+
+
 def _image_file(spec: StatementSpec, source: Path, src: str, what: str) -> ImageRef:
     relative = Path(src.split("?", 1)[0].split("#", 1)[0])
     if relative.is_absolute():
         raise ImportFileError(f"{source}: {what} “{src}” must be a path relative to the file")
     path = (source.parent / relative).resolve()
+    _check_inside(spec, source, path, f"{what} “{src}”")
     name = clean_source_name(src)
     known = spec.images.get(name)
     if known is not None:
@@ -380,6 +391,7 @@ def read_statement_file(path: Path) -> StatementSpec:
     languages = {spec.language: path}
     for name in files:
         translation_path = (path.parent / name.strip()).resolve()
+        _check_inside(spec, path, translation_path, f"the translation file “{name}”")
         if not translation_path.is_file():
             raise ImportFileError(f"{path}: the translation file “{name}” was not found "
                                   f"(looked for {translation_path})")

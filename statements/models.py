@@ -155,6 +155,16 @@ class Statement(models.Model):
         _("proof-of-work challenge"), default=False,
         help_text=_("Switch on during an attack: signing and commenting then need a short "
                     "computation in the visitor's browser."))
+    # Surge mode (signatures/surge.py): switched on by itself when sign-ons on this statement
+    # arrive faster than a real crowd signs; while on, signing needs proof of work and the
+    # sign-ons made in it are held for review. Written only when it switches.
+    surge_started_at = models.DateTimeField(_("surge mode since"), null=True, blank=True,
+                                            editable=False)
+    surge_until = models.DateTimeField(_("surge mode until"), null=True, blank=True,
+                                       editable=False)
+    # An editor switched surge mode off: it does not switch itself on again before this.
+    surge_paused_until = models.DateTimeField(_("surge mode paused until"), null=True,
+                                              blank=True, editable=False)
     # Discussion settings.
     comment_reply_depth = models.PositiveSmallIntegerField(_("reply depth"), default=5)
     comments_locked_until = models.DateTimeField(_("comments locked until"), null=True,
@@ -211,6 +221,19 @@ class Statement(models.Model):
         if self.status != self.Status.PUBLISHED:
             return False
         return self.signing_deadline is None or timezone.now() < self.signing_deadline
+
+    def surge_active(self, now: Any = None) -> bool:
+        """Is surge mode on (signing needs proof of work; new sign-ons are held)?"""
+        return self.surge_until is not None and (now or timezone.now()) < self.surge_until
+
+    def surge_holds(self, created_at: Any) -> bool:
+        """Was a sign-on made during the last surge (held for review when confirmed)?"""
+        return (self.surge_started_at is not None and self.surge_until is not None
+                and self.surge_started_at <= created_at < self.surge_until)
+
+    def surge_may_start(self, now: Any) -> bool:
+        return not self.surge_active(now) and (self.surge_paused_until is None
+                                               or now >= self.surge_paused_until)
 
     def version_for(self, language: str) -> Statement | Translation:
         """The text a reader of ``language`` sees: its translation when there is one."""

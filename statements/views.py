@@ -122,11 +122,18 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
-    issued = (organisation.issued_statements.public().order_by("-published_at")
-              .prefetch_related("issuer_links__organisation", "translations"))
-    signed = (Statement.objects.public()
-              .filter(signatures__organisation=organisation, signatures__status="visible")
-              .distinct().order_by("-published_at")
-              .prefetch_related("issuer_links__organisation", "translations"))
+    issued = list(organisation.issued_statements.public().order_by("-published_at")
+                  .prefetch_related("issuer_links__organisation", "translations"))
+    # Only signatures that show the organisation: a hidden one is counted on the statement,
+    # never tied to a name here.
+    signed = list(Statement.objects.public()
+                  .filter(signatures__organisation=organisation, signatures__status="visible",
+                          signatures__show_name=True)
+                  .distinct().order_by("-published_at")
+                  .prefetch_related("issuer_links__organisation", "translations"))
+    if not issued and not signed:
+        # Nothing public: the address, guessable from a name, must not even confirm that
+        # the name is known to us.
+        raise Http404
     return render(request, "statements/organisation.html",
                   {"organisation": organisation, "issued": issued, "signed": signed})

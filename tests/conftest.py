@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -16,9 +17,26 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
+from core import protection
 from signatures import intake
 from statements.models import Category, Organisation, Statement, StatementIssuer
+
+# Property tests (hypothesis) try the same examples on every run unless asked otherwise: a
+# random search that fails one run in fifty makes the suite flaky without making it stronger.
+# The "fuzz" profile (`make fuzz`) searches at random with a large budget, to find new cases
+# (docs/testing.md). Both are registered while pytest loads this file, before the hypothesis
+# plugin reads --hypothesis-profile.
+_PROPERTY_TESTS = {"deadline": None,  # a request takes what it takes on a busy machine
+                   "suppress_health_check": [HealthCheck.function_scoped_fixture,
+                                             HealthCheck.too_slow]}
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=60, database=None,
+                                     **_PROPERTY_TESTS)
+hypothesis_settings.register_profile("fuzz", derandomize=False, max_examples=2000,
+                                     print_blob=True, **_PROPERTY_TESTS)
+hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +63,43 @@ class Mailbox:
 
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+    controller: Controller | None = None
+    # Messages still accepted before the server answers every further one with 421 (service
+    # not available, closing the channel), as a mail server going away in mid-batch does.
+    # None: no limit.
+    accept: int | None = None
+    # Recipients answered "450 mailbox busy" (a refusal of one address, for now).
+    busy: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802, ANN001
+        if address in self.busy:
+            return "450 Requested mail action not taken: mailbox busy"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
+        with self.lock:
+            if self.accept is not None:
+                if self.accept <= 0:
+                    return "421 Service not available, closing transmission channel"
+                self.accept -= 1
         message = message_from_bytes(envelope.original_content or envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
             self.messages.append(message)
         return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        """Start (or restart, after ``stop``) the SMTP server on the same port."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """The SMTP server goes down: connections to its port are refused until ``start``."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
@@ -75,17 +123,15 @@ def free_port() -> int:
 @pytest.fixture
 def mailbox(settings) -> Iterator[Mailbox]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1; Django sends to it over SMTP."""
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
+    box = Mailbox(port=free_port())
+    box.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
+    settings.EMAIL_PORT = box.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield box
-    controller.stop()
+    box.stop()
 
 
 def run_tasks() -> None:
@@ -123,3 +169,25 @@ def statement(db) -> Statement:
 @pytest.fixture
 def anon() -> Client:
     return Client()
+
+
+@dataclass
+class LimitClock:
+    """Stands in for the ``time`` module in core.protection: the clock of its rate-limit
+    windows, form-token windows and the daily key of the address hash. It stands still; a
+    test that means to cross a window sets ``now``."""
+
+    now: float
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def frozen_limit_clock(monkeypatch: pytest.MonkeyPatch) -> LimitClock:
+    """Windows follow the wall clock (``int(time.time() // seconds)``): a burst that runs
+    across the end of a minute, an hour or a UTC day would see its counts start again and its
+    N+1-th request let through. Any test that expects a limit to refuse uses this clock."""
+    clock = LimitClock(now=time.time())
+    monkeypatch.setattr(protection, "time", clock)
+    return clock

@@ -62,6 +62,18 @@ class Config:
     task_workers: int
     background_niceness: int
     page_files: bool
+    # A request body must arrive whole within this many seconds and be at most this large
+    # (core/rsgi.py): a slow or endless body then costs an open connection, never an app thread.
+    request_body_seconds: int
+    request_body_max_bytes: int
+    # Sign-on limits per statement and for the whole site, per minute: sized for a viral day
+    # (thousands a minute are real people), so only a flood meets them.
+    sign_statement_per_minute: int
+    sign_site_per_minute: int
+    # Past this many sign-ons a minute on one statement, the statement switches to surge mode
+    # (proof of work, new sign-ons held for review, moderators mailed) for this many minutes.
+    sign_surge_per_minute: int
+    sign_surge_minutes: int
 
     @property
     def is_https(self) -> bool:
@@ -92,4 +104,11 @@ def load() -> Config:
         task_workers=env_int("TASK_WORKERS", 2),
         background_niceness=env_int("BACKGROUND_NICENESS", 19),
         page_files=env_bool("PAGE_FILES"),
+        request_body_seconds=env_int("REQUEST_BODY_SECONDS", 30),
+        # The largest upload the admin takes (statement images; deploy/nginx says the same).
+        request_body_max_bytes=env_int("REQUEST_BODY_MAX_BYTES", 20 * 1024 * 1024),
+        sign_statement_per_minute=env_int("SIGN_STATEMENT_PER_MINUTE", 6000),
+        sign_site_per_minute=env_int("SIGN_SITE_PER_MINUTE", 20000),
+        sign_surge_per_minute=env_int("SIGN_SURGE_PER_MINUTE", 3000),
+        sign_surge_minutes=env_int("SIGN_SURGE_MINUTES", 60),
     )

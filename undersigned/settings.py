@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes for a lost phone (single-use, django-otp's own static tokens).
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +242,11 @@ UNDERSIGNED = {
     # Public pages also written as files for nginx to serve (core/pagefiles.py).
     "PAGE_FILES": CONFIG.page_files,
     "PAGE_FILES_ROOT": DATA_DIR / "pages",
+    # Sign-on floods (signatures/views.py, signatures/surge.py).
+    "SIGN_STATEMENT_PER_MINUTE": CONFIG.sign_statement_per_minute,
+    "SIGN_SITE_PER_MINUTE": CONFIG.sign_site_per_minute,
+    "SIGN_SURGE_PER_MINUTE": CONFIG.sign_surge_per_minute,
+    "SIGN_SURGE_MINUTES": CONFIG.sign_surge_minutes,
 }
 
 LOGGING = {

@@ -36,8 +36,9 @@ def test_form_has_the_contract_fields_and_says_what_is_required(anon, statement)
     assert 'name="fax"' in html  # honeypot
 
 
-def test_statement_page_is_the_same_bytes_for_everyone_and_sets_no_cookie(anon, client,
-                                                                           open_statement):
+def test_statement_page_is_the_same_bytes_for_everyone_and_sets_no_cookie(
+        anon, client, open_statement, frozen_limit_clock):
+    # Both renderings in one form-token window: the page's token changes with the window.
     post_ok(anon, open_statement)
     first = anon.get(f"/en/s/{open_statement.slug}/")
     second = client.get(f"/en/s/{open_statement.slug}/")
@@ -82,8 +83,8 @@ def test_author_token_is_short_lived_and_bound_to_its_comment(anon, statement, m
     assert anon.get(f"/en/comments/c/{first.pk}/yours/?t={token}").status_code == 404
 
 
-def test_remember_me_sets_a_cookie_only_when_ticked_and_only_for_comment_pages(anon,
-                                                                               open_statement):
+def test_remember_me_sets_a_cookie_only_when_ticked_and_only_for_comment_pages(
+        anon, open_statement, frozen_limit_clock):
     response = post(anon, open_statement)
     assert "undersigned_commenter" not in response.cookies
     response = post(anon, open_statement, remember="on", body="again", website="https://a.example")

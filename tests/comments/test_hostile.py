@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from comments.models import Comment
@@ -209,8 +209,6 @@ text = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 field_values = st.one_of(text, st.sampled_from(XSS), st.just(""), st.text(max_size=6000))
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=field_values, email=st.one_of(st.emails(), field_values), website=field_values,
        body=field_values, parent=st.one_of(st.none(), text, st.integers()),
        token_ok=st.booleans(), honeypot=st.one_of(st.just(""), text),

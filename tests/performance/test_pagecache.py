@@ -52,7 +52,8 @@ def page() -> tuple[Statement, str]:
     return statement, "/en/s/viral/"
 
 
-def test_two_anonymous_visitors_get_identical_bytes(page) -> None:
+def test_two_anonymous_visitors_get_identical_bytes(page, frozen_limit_clock) -> None:
+    # One form-token window throughout: were a page rendered twice, its token would still match.
     _, url = page
     first = wsgi_request(url, headers={"User-Agent": "phone", "X-Forwarded-For": "10.0.0.1"})
     second = wsgi_request(url, headers={"User-Agent": "laptop", "Accept-Language": "es"})

@@ -83,7 +83,8 @@ def test_count_events_starts_again_when_a_window_has_expired(cache: SQLiteCache)
     assert cache.count_events([("not-a-counter", 60)]) == [1]
 
 
-def test_rate_limits_on_the_shared_cache_refuse_past_the_limit(tmp_path: Path, settings) -> None:
+def test_rate_limits_on_the_shared_cache_refuse_past_the_limit(tmp_path: Path, settings,
+                                                               frozen_limit_clock) -> None:
     from django.core.cache import cache as default_cache
 
     from core.protection import Limit, within_limits
@@ -96,4 +97,26 @@ def test_rate_limits_on_the_shared_cache_refuse_past_the_limit(tmp_path: Path, s
                for _ in range(4)]
     assert answers == [True, True, True, False]
     # Another address is still welcome: the site-wide count (5 of 100) holds.
+    assert within_limits([(per_address, "b@example.org"), (site, "site")]) is True
+
+
+def test_count_events_stops_at_the_first_key_past_its_maximum(cache: SQLiteCache) -> None:
+    windows = [("narrow", 60), ("wide", 60)]
+    assert cache.count_events(windows, allowed=[1, 100]) == [1, 1]
+    # Refused by the narrow key: the wide one is not counted.
+    assert cache.count_events(windows, allowed=[1, 100]) == [2]
+    assert cache.count_events(windows, allowed=[1, 100]) == [3]
+    assert cache.count_events([("wide", 60)]) == [2]
+
+
+def test_a_refused_address_does_not_use_up_the_site_limit(tmp_path: Path, settings,
+                                                          frozen_limit_clock) -> None:
+    from core.protection import Limit, within_limits
+
+    settings.CACHES = {"default": {"BACKEND": "core.sqlitecache.SQLiteCache",
+                                   "LOCATION": str(tmp_path / "limits.sqlite3")}}
+    per_address, site = Limit("test-address", 3, 60), Limit("test-site", 10, 60)
+    answers = [within_limits([(per_address, "flood@example.org"), (site, "site")])
+               for _ in range(50)]
+    assert answers == [True] * 3 + [False] * 47
     assert within_limits([(per_address, "b@example.org"), (site, "site")]) is True

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
+from django.utils.text import slugify
 
 import comments.public
 import signatures.public
@@ -105,6 +106,40 @@ def seed_directly(statement: Statement) -> None:
     signature_actions.reconcile_counts()
 
 
+# Organisations whose names nobody chose to show (hidden from the start, hidden afterwards, or
+# withdrawn), and people who signed for an organisation or chose not to be named: no public
+# response may carry them, and no guessed address may reveal that we know them.
+HIDDEN_ORGANISATIONS = ["Union 0", "Withdrawn Guild", "Retracted Guild", "Quiet Guild"]
+NEVER_SHOWN = [*HIDDEN_ORGANISATIONS, "Union 2", "Union 4",  # individuals' unnamed workplaces
+               "Signer Person 0", "Signer Person 2", "Signer Person 3", "Signer Person 4"]
+
+
+def seed_hidden_organisations(statement: Statement) -> None:
+    """Through the real actions: each path by which an organisation was (or is) not shown."""
+    def sign_on(n: int, name: str, **fields) -> Signature:
+        return make_signature(statement, f"hidden-org-{n}@leak-check.example", status="unconfirmed",
+                              kind="organisation", organisation_name=name, name=f"Representative {n}",
+                              role="Spokesperson", **fields)
+
+    withdrawn = signature_actions.do_confirm(sign_on(1, "Withdrawn Guild"))
+    assert withdrawn.organisation is not None  # it had a page while shown
+    signature_actions.do_withdraw(withdrawn)
+    retracted = signature_actions.do_confirm(sign_on(2, "Retracted Guild"))
+    signature_actions.do_correct(retracted, {
+        "name": retracted.name, "organisation": retracted.organisation_name, "role": retracted.role,
+        "country": retracted.country, "comment": "", "show_name": False})
+    quiet = sign_on(3, "Quiet Guild", show_name=False)
+    Signature.objects.filter(pk=quiet.pk).update(status="held")
+    signature_actions.do_approve(Signature.objects.filter(pk=quiet.pk), None)
+
+
+def guessed_urls(names: list[str]) -> list[str]:
+    """Where an adversary who knows or guesses a name would look for its organisation page."""
+    return [f"/{language}/organisation/{slug}/" for name in names
+            for slug in (slugify(name, allow_unicode=True), f"{slugify(name, allow_unicode=True)}-2")
+            for language in ("en", "es")]
+
+
 LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"'#]+)""", re.I)
 
 
@@ -149,6 +184,7 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
     make_statement("second-statement", title="Second", issuers=("Lake Friends",))
     post_through_the_forms(statement, monkeypatch)
     seed_directly(statement)
+    seed_hidden_organisations(statement)
     assert Signature.objects.filter(email__contains="leak-check", status="visible").count() >= 4
     assert Comment.objects.filter(status="visible").count() >= 4
 
@@ -156,7 +192,8 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
     pages = crawl(anonymous, ["/", "/en/", "/es/", "/en/privacy/", "/es/privacy/",
                               "/en/no-such-page/", "/es/s/no-such-statement/", "/en/s/open-letter/?page=999",
                               "/en/signatories/open-letter/?after=garbage", "/en/comments/c/999999/",
-                              "/en/privacy/your-data/forged-token/", "/robots.txt", "/sitemap.xml"])
+                              "/en/privacy/your-data/forged-token/", "/robots.txt", "/sitemap.xml",
+                              *guessed_urls(HIDDEN_ORGANISATIONS)])
 
     visited = [p for p, (status, _) in pages.items() if status == 200]
     assert len(visited) >= 8, visited
@@ -167,6 +204,12 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
     leaks = [(path, secret) for path, (_status, text) in pages.items() for secret in secrets
              if secret in text.lower()]
     assert leaks == []
+    # A hidden organisation's guessable page answers as for a name never heard of.
+    for path in guessed_urls(HIDDEN_ORGANISATIONS):
+        assert pages[path][0] == 404, path
+    shown = [(path, name) for path, (_status, text) in pages.items() for name in NEVER_SHOWN
+             if name.lower() in text.lower()]
+    assert shown == []
     # Shown names did reach the public pages (the crawl saw the real content).
     everything = "\n".join(text for _s, text in pages.values())
     assert "Signer Person 1" in everything and "Public words" in everything

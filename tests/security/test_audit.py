@@ -109,3 +109,110 @@ def test_deleting_an_editor_keeps_their_entries(superuser) -> None:
     user.delete()
     entry = AuditEntry.objects.get(action="signature.approve")
     assert entry.actor is None and entry.actor_name == "gone"
+
+
+# --- names of signers and commenters never enter the log (issue 14, item 3) ------------------
+
+SECRET_NAME = "Ximena Quispe-Torrez"
+
+
+def _logged_text() -> str:
+    entries = AuditEntry.objects.values_list("target_repr", "detail", "actor_name")
+    history = LogEntry.objects.values_list("object_repr", "change_message")
+    return repr(list(entries)) + repr(list(history))
+
+
+def test_signatures_and_comments_are_logged_by_number_never_by_name(superuser) -> None:
+    """A withdrawn or erased person's name must not stay in a log every moderator can search:
+    moderator actions, admin history (single and bulk) all say "signature #id"/"comment #id"."""
+    from comments import actions as comment_actions
+    from comments.models import Comment, email_key
+    from signatures import actions as signature_actions
+    from signatures.models import Signature
+
+    statement = make_statement()
+    signatures = [Signature.objects.create(
+        statement=statement, email=f"x{n}@example.org", name=SECRET_NAME, show_name=True,
+        status=Signature.Status.HELD, kind="individual") for n in range(2)]
+    comments = [Comment.objects.create(
+        statement=statement, email=f"x{n}@example.org", email_key=email_key(f"x{n}@example.org"),
+        name=SECRET_NAME, body=f"{SECRET_NAME} wrote this", status=Comment.Status.HELD)
+        for n in range(2)]
+    signature_actions.do_approve(Signature.objects.filter(pk=signatures[0].pk), superuser)
+    signature_actions.do_reject(Signature.objects.filter(pk=signatures[1].pk), superuser)
+    comment_actions.do_approve(superuser, comments[:1])
+    comment_actions.do_remove(superuser, comments[1:])
+    LogEntry.objects.log_actions(superuser.pk, [signatures[0]], CHANGE, "one")
+    LogEntry.objects.log_actions(superuser.pk, signatures, CHANGE, "bulk")
+    LogEntry.objects.log_actions(superuser.pk, [comments[0]], CHANGE, "one")
+    LogEntry.objects.log_actions(superuser.pk, comments, CHANGE, "bulk")
+
+    assert "Ximena" not in _logged_text() and "x0@" not in _logged_text()
+    reprs = set(AuditEntry.objects.values_list("target_type", "target_id", "target_repr"))
+    assert ("signatures.signature", str(signatures[0].pk), f"signature #{signatures[0].pk}") in reprs
+    assert ("comments.comment", str(comments[1].pk), f"comment #{comments[1].pk}") in reprs
+    assert {r for _t, _i, r in reprs} == {f"signature #{s.pk}" for s in signatures} | {
+        f"comment #{c.pk}" for c in comments}
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {
+        f"signature #{s.pk}" for s in signatures} | {f"comment #{c.pk}" for c in comments}
+    # Other records keep their readable names.
+    audit.record(superuser, "statement.published", statement)
+    assert AuditEntry.objects.filter(target_repr=statement.title).exists()
+
+
+def test_a_moderator_searching_the_log_for_a_name_finds_nothing(client: Client, superuser) -> None:
+    from comments import actions as comment_actions
+    from comments.models import Comment
+
+    statement = make_statement()
+    comment = Comment.objects.create(statement=statement, email="x@example.org", name=SECRET_NAME,
+                                     body="hello", status=Comment.Status.HELD)
+    comment_actions.do_approve(superuser, [comment])
+    ensure_role_groups()
+    moderator = get_user_model().objects.create_user("mod", "m@example.org", "x", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="moderator"))
+    client.force_login(moderator)
+    found = client.get("/admin/core/auditentry/", {"q": "Ximena"}).content.decode()
+    assert f"comment #{comment.pk}" not in found  # (the page echoes the query itself)
+    listed = client.get("/admin/core/auditentry/").content.decode()
+    assert f"comment #{comment.pk}" in listed and "Ximena" not in listed
+
+
+def test_the_migration_scrubs_names_logged_before(superuser) -> None:
+    """Entries written by the old code (name in target_repr, in LogEntry.object_repr) are
+    rewritten by core/migrations/0002; other entries are left as they were."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from comments.models import Comment
+    from signatures.models import Signature
+
+    scrub = importlib.import_module("core.migrations.0002_scrub_names_from_audit_log").scrub
+    # As the old code wrote them: bypass core.audit.describe and the LogEntry scrubber.
+    AuditEntry.objects.create(actor_name="mod", action="signature.approve",
+                              target_type="signatures.signature", target_id="41",
+                              target_repr=SECRET_NAME)
+    AuditEntry.objects.create(actor_name="mod", action="comment.approve",
+                              target_type="comments.comment", target_id="42",
+                              target_repr=f"{SECRET_NAME}: I was here")
+    AuditEntry.objects.create(actor_name="ed", action="statement.published",
+                              target_type="statements.statement", target_id="7",
+                              target_repr="Water is life")
+    for model, pk in ((Signature, "41"), (Comment, "42")):
+        entry = LogEntry(user=superuser, content_type=ContentType.objects.get_for_model(model),
+                         object_id=pk, object_repr=SECRET_NAME, action_flag=CHANGE)
+        LogEntry.objects.bulk_create([entry])  # no pre_save: stored as the old code did
+    assert "Ximena" in _logged_text()
+
+    scrub(apps, None)
+
+    assert "Ximena" not in _logged_text()
+    assert dict(AuditEntry.objects.values_list("target_id", "target_repr")) == {
+        "41": "signature #41", "42": "comment #42", "7": "Water is life"}
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {
+        "signature #41", "comment #42"}
+    # The log itself stays append-only for everything else.
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEntry.objects.update(target_repr="x")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from comments import tokens as comment_tokens
@@ -27,8 +27,6 @@ from tests.privacy.conftest import make_comment, make_signature
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_:~=+/%\x00é€😀 "
 
 
@@ -46,6 +44,7 @@ def world(db):
         "comment-author": comment_tokens.author_token(comment.pk),
         "comment-confirm": comment_tokens.confirm_token(comment.email_key),
         "comment-unsubscribe": comment_tokens.unsubscribe_token(comment.email_key),
+        "comment-remove": comment_tokens.remove_token(comment.pk),
         "data-rights": data_rights_token("held@example.org"),
     }
     return {"statement": statement, "held": held, "comment": comment, "valid": valid}
@@ -76,7 +75,7 @@ def mutate(token: str, data: st.DataObject) -> str:
     else:
         parts = token.split(".")
         result = ".".join(reversed(parts))
-    assume(result.strip() != token)  # surrounding spaces may be forgiven: not a forgery
+    assume(result != token)
     return result
 
 
@@ -100,6 +99,8 @@ ENDPOINTS = {
                         ("post", "/en/comments/confirm/{t}/", {})],
     "comment-unsubscribe": [("get", "/en/comments/unsubscribe/{t}/", {}),
                             ("post", "/en/comments/unsubscribe/{t}/", {})],
+    "comment-remove": [("get", "/en/comments/remove/{t}/", {}),
+                       ("post", "/en/comments/remove/{t}/", {})],
     "data-rights": [("get", "/en/privacy/your-data/{t}/", {}),
                     ("post", "/en/privacy/your-data/{t}/", {"action": "forget", "confirm": "on"}),
                     ("post", "/en/privacy/your-data/{t}/", {"action": "download"})],
@@ -110,7 +111,6 @@ ENDPOINTS = {
 def test_forged_path_tokens_change_nothing(world, family: str) -> None:
     client = Client()
 
-    @FUZZ
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         token = any_token(data, world["valid"][family])
@@ -131,7 +131,6 @@ def test_forged_comment_author_tokens_change_nothing(world) -> None:
     client = Client()
     comment = world["comment"]
 
-    @FUZZ
     @given(data=st.data(), comment_id=st.sampled_from([comment.pk, comment.pk + 1, 0, 10**12]))
     def run(data: st.DataObject, comment_id: int) -> None:
         token = any_token(data, world["valid"]["comment-author"])
@@ -160,19 +159,19 @@ def test_valid_tokens_of_other_purposes_are_refused(world) -> None:
     assert state() == before
 
 
-@FUZZ
 @given(email=st.one_of(st.text(max_size=300), st.emails()),
        extra=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=50), max_size=4))
-def test_privacy_request_form_never_fails_and_mails_only_known_addresses(world, email: str,
-                                                                         extra: dict) -> None:
+def test_privacy_request_form_never_fails_and_queues_the_same_for_every_address(
+        world, email: str, extra: dict) -> None:
+    """An accepted request queues one task whether or not we hold the address (the worker
+    decides whether to mail: tests/privacy/test_data_rights.py); a refused one queues none."""
     before = state()
     response = Client().post("/en/privacy/your-data/", {**extra, "email": email})
     check(response)
     assert response.status_code in (200, 400, 429)
     signatures, comments, queued, audits = state()
     assert (signatures, comments, audits) == before[:2] + before[3:]
-    known = email.strip().lower() in {"held@example.org", "c@example.org"}
-    assert queued == before[2] or (known and queued == before[2] + 1)
+    assert queued == before[2] + (response.status_code == 200)
 
 
 @pytest.mark.parametrize("family", sorted(ENDPOINTS))
@@ -190,3 +189,48 @@ def test_non_ascii_in_a_real_token_is_refused_cleanly(world, family: str, edit: 
         for method, template, form in ENDPOINTS[family]:
             check(getattr(client, method)(template.format(t=quote(forged, safe="")), form))
     assert state() == before
+
+
+def respell(number: str) -> list[str]:
+    """Other spellings of a record id that ``int()`` reads as the same number."""
+    arabic_indic = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    fullwidth = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    return ["0" + number, "+" + number, " " + number, number + " ", "0_" + number,
+            arabic_indic, fullwidth]
+
+
+@pytest.mark.parametrize("family", ["signature-confirm", "signature-manage", "data-rights"])
+def test_only_the_canonical_spelling_of_a_token_opens_it(world, family: str) -> None:
+    """``03.<issued>.<mac>`` once opened the link of ``3.<issued>.<mac>``: a link has one
+    spelling, and every other one is refused and changes nothing."""
+    client = Client()
+    token = world["valid"][family]
+    head, rest = token.split(".", 1)
+    kind = head.rstrip("0123456789")  # "s" or "c" for a data-rights token, "" otherwise
+    forgeries = [f"{kind}{spelling}.{rest}" for spelling in respell(head[len(kind):])]
+    before = state()
+    for forged in forgeries:
+        for method, template, form in ENDPOINTS[family]:
+            response = getattr(client, method)(template.format(t=quote(forged, safe="")), form)
+            assert response.status_code >= 400, (forged, method, response.status_code)
+    assert state() == before
+    # The canonical spelling still opens the link.
+    method, template, form = ENDPOINTS[family][0]
+    assert client.get(template.format(t=quote(token, safe=""))).status_code == 200
+
+
+def test_only_the_canonical_spelling_of_a_form_token_is_accepted(world) -> None:
+    from core import protection
+    from tests.signatures.conftest import sign_data
+
+    statement = world["statement"]
+    data = sign_data(statement, email="new@example.org")
+    window, mac = data["form_token"].split(".", 1)
+    before = state()
+    for spelling in respell(window):
+        response = Client().post("/en/sign/water-is-life/",
+                                 {**data, "form_token": f"{spelling}.{mac}"},
+                                 REMOTE_ADDR="192.0.2.9")
+        assert response.status_code == 400, (spelling, response.status_code)
+    assert state() == before
+    protection.check_form_token(data["form_token"], "sign", statement.pk)  # the real one holds

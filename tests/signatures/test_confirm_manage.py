@@ -219,7 +219,8 @@ def test_manage_get_changes_nothing_and_unknown_action_is_400(anon, statement, s
     assert signature.status == Signature.Status.UNCONFIRMED
 
 
-def test_resend_confirmation_is_limited(anon, statement, signed, mailbox, tasks):
+def test_resend_confirmation_is_limited(anon, statement, signed, mailbox, tasks,
+                                        frozen_limit_clock):
     signed()
     for _ in range(3):
         response = anon.post("/en/sign/water-is-life/resend/", {"email": "ANA@example.org "})
@@ -229,7 +230,7 @@ def test_resend_confirmation_is_limited(anon, statement, signed, mailbox, tasks)
     for _ in range(10):
         Signature.objects.update(last_mailed_at=timezone.now() - timedelta(hours=1))
         anon.post("/en/sign/water-is-life/resend/", {"email": "ana@example.org"})
-    tasks()
+        tasks()  # the worker decides, by the signature's mail times when it runs
     assert len(mailbox.to("ana@example.org")) == actions.MAX_MAILS_PER_SIGNATURE
     messages = mailbox.to("ana@example.org")
     assert "confirm" in mail_links(mailbox, "ana@example.org")
@@ -274,3 +275,59 @@ def test_tokens_are_bound_to_their_salt(statement, signed):
     Signature.objects.filter(pk=signature.pk).update(token_salt="rotated")
     with pytest.raises(tokens.TokenInvalid):
         tokens.read_token(token, tokens.MANAGE)
+
+
+def test_resend_does_the_same_work_for_a_pending_and_an_unknown_address(anon, statement,
+                                                                        signed, mailbox, tasks):
+    """A resend that looked the address up in the request took longer for a pending one: the
+    answer's timing told a stranger who had signed. Both now run the same statements and
+    leave one task row of the same kind, without the address in it; the worker decides."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.querywork import work_of, writes
+
+    signed()
+    Signature.objects.update(last_mailed_at=timezone.now() - timedelta(hours=1))
+    runs = {email: work_of(lambda email=email: anon.post(
+                "/en/sign/water-is-life/resend/", {"email": email}))
+            for email in ("ana@example.org", "nobody-at-all@example.org")}
+    (known, known_sql, known_tasks), (unknown, unknown_sql, unknown_tasks) = runs.values()
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert writes(known_sql) and writes(known_sql) == writes(unknown_sql)
+    assert known_sql == unknown_sql
+    assert len(known_tasks) == len(unknown_tasks) == 1
+    [known_task], [unknown_task] = known_tasks, unknown_tasks
+    assert known_task["task_path"] == unknown_task["task_path"]
+    assert known_task["queue_name"] == unknown_task["queue_name"]
+    known_args, unknown_args = known_task["args_kwargs"], unknown_task["args_kwargs"]
+    assert set(known_args["kwargs"]) == set(unknown_args["kwargs"])
+    assert len(known_args["kwargs"]["sealed"]) == len(unknown_args["kwargs"]["sealed"])
+    for row in (known_task, unknown_task):
+        assert "example.org" not in str(row).lower()
+    tasks()
+    assert len(mailbox.to("ana@example.org")) == 2  # the sign-on's, then the resend's
+    assert "confirm" in mail_links(mailbox, "ana@example.org")
+    assert mailbox.to("nobody-at-all@example.org") == []
+    # Once the worker has used it, not even the sealed address stays in the task table.
+    for row in DBTaskResult.objects.filter(pk__in=[known_task["id"], unknown_task["id"]]):
+        assert row.status == "SUCCESSFUL" and row.args_kwargs["kwargs"]["sealed"] == ""
+
+
+def test_the_inbox_page_says_when_to_ask_again_instead_of_claiming_a_mail(anon, statement,
+                                                                         signed, mailbox, tasks):
+    """Signing again (or asking again) within minutes of a mail sends none; the page, the
+    same for every address, must not say one was sent, and says when asking again helps."""
+    signed()
+    response = post_sign(anon, statement)  # the same address, a minute later: no new mail
+    tasks()
+    assert len(mailbox.to("ana@example.org")) == 1
+    page = anon.get(response["Location"]).content.decode()
+    assert "We have sent you an email" not in page
+    assert "If we sent one to this address in the last 5 minutes, no new email goes out now" in page
+    assert "ask again in 5 minutes" in page
+    assert f"at most {actions.MAX_MAILS_PER_SIGNATURE} in all" in page
+    # The resend answer is one page for every address: nothing in it depends on the address.
+    pages = {anon.get(anon.post("/en/sign/water-is-life/resend/", {"email": email})["Location"]
+                      ).content for email in ("ana@example.org", "nobody@example.org")}
+    assert len(pages) == 1
+    assert "ask again in 5 minutes" in pages.pop().decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from signatures.models import Signature
@@ -22,8 +22,6 @@ fields = st.fixed_dictionaries({}, optional={
 })
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=fields, keep_token=st.booleans())
 def test_no_input_gives_a_500_and_refusals_store_nothing(statement, data, keep_token):
     post = sign_data(statement, email=None, name=None) if keep_token else {}
@@ -36,8 +34,6 @@ def test_no_input_gives_a_500_and_refusals_store_nothing(statement, data, keep_t
     assert response.status_code in (303, 400, 403, 413, 429)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(token=st.text(max_size=200), action=text)
 def test_no_token_or_action_gives_a_500(statement, token, action):
     client = Client()
@@ -49,8 +45,6 @@ def test_no_token_or_action_gives_a_500(statement, token, action):
         assert client.post(url, {"action": action}).status_code in (400, 404, 410)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.dictionaries(st.sampled_from(["kind", "order", "q", "after"]), text, max_size=4))
 def test_no_list_query_gives_a_500(statement, query):
     response = Client().get("/en/signatories/water-is-life/", query)

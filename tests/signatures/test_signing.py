@@ -29,16 +29,16 @@ def test_form_on_the_statement_page_has_the_contract_fields(anon, statement):
     assert "csrfmiddlewaretoken" not in html
 
 
-def test_statement_page_is_the_same_bytes_for_two_visitors(statement, client):
+def test_statement_page_is_the_same_bytes_for_two_visitors(statement, client,
+                                                          frozen_limit_clock):
     from unittest import mock
 
     from django.test import Client
 
     from core import pagecache
-    # Both visits inside one token window (the token changes with the window, not the visitor),
-    # and past the page cache so that both are really rendered.
-    with mock.patch("core.protection.time.time", return_value=1_800_000_100.0), \
-            mock.patch.object(pagecache, "lookup", return_value=None), \
+    # Both visits inside one token window (the token changes with the window, not the visitor:
+    # the frozen clock), and past the page cache so that both are really rendered.
+    with mock.patch.object(pagecache, "lookup", return_value=None), \
             mock.patch.object(pagecache, "store"):
         first = client.get("/en/s/water-is-life/")
         second = Client().get("/en/s/water-is-life/", REMOTE_ADDR="198.51.100.9",
@@ -251,9 +251,9 @@ def test_a_classroom_behind_one_address_can_sign(anon, statement):
     assert Signature.objects.count() == 30
 
 
-def test_a_burst_from_one_address_is_slowed(anon, statement):
-    from signatures.views import SIGN_LIMITS
-    burst = SIGN_LIMITS[0].count
+def test_a_burst_from_one_address_is_slowed(anon, statement, frozen_limit_clock):
+    from signatures.views import SIGN_NETWORK_STATEMENT_LIMIT
+    burst = SIGN_NETWORK_STATEMENT_LIMIT.count
     codes = [post_sign(anon, statement, email=f"bot{n}@example.org").status_code
              for n in range(burst + 5)]
     assert codes[:burst] == [303] * burst

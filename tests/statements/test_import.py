@@ -421,3 +421,63 @@ def test_changing_the_original_language_to_a_translated_one_is_refused(write_fil
 
     statement = Statement.objects.get()
     assert (statement.language, statement.title) == ("en", "Hello")
+
+
+OUTSIDE = {
+    "image": ("---\ntitle: A\n---\n![A photo]({target})\n", "the image"),
+    "featured image": ("---\ntitle: A\nfeatured_image:\n  file: {target}\n  alt: A photo\n---\nText\n",
+                       "featured_image"),
+    "translation": ("---\ntitle: A\nlanguage: en\ntranslations: [{target}]\n---\nText\n",
+                    "the translation file"),
+    "image of a translation": ("---\ntitle: A\nlanguage: en\ntranslations: [s.es.md]\n---\nText\n",
+                               "the image"),
+}
+
+
+# Images already refuse absolute paths (with their own message); a translation did not.
+@pytest.mark.parametrize("what, how", [
+    *((what, how) for what in OUTSIDE for how in ("parent folder", "symlink")),
+    ("translation", "absolute path"),
+])
+def test_files_outside_the_import_files_folder_are_refused(what, how, write_file, tmp_path,
+                                                           settings):
+    """An import file names its images and translations relative to its folder; ``../``, an
+    absolute path or a symlink must not reach the rest of the disk."""
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "photo.png").write_bytes(png_bytes(600, 400))
+    (outside / "s.es.md").write_text("---\nlanguage: es\ntitle: Secreto\n---\nSecreto\n")
+    filename = "s.es.md" if what == "translation" else "photo.png"
+    folder = write_file("placeholder.txt", "").parent
+    if how == "parent folder":
+        target = f"../private/{filename}"
+    elif how == "absolute path":
+        target = str(outside / filename)
+    else:
+        (folder / "linked").symlink_to(outside, target_is_directory=True)
+        target = f"linked/{filename}"
+    content, where = OUTSIDE[what]
+    if what == "image of a translation":
+        write_file("s.es.md", f"---\nlanguage: es\ntitle: Hola\n---\n![Una foto]({target})\n")
+    path = write_file("s.md", content.format(target=target))
+    before = counts()
+
+    with pytest.raises(CommandError) as raised:
+        run_import(path)
+
+    message = str(raised.value)
+    assert where in message and "outside the folder" in message
+    assert "Nothing was imported" in message
+    assert "Secreto" not in message
+    assert counts() == before
+    assert media_files(settings) == []
+
+
+def test_images_and_translations_in_subfolders_are_imported(write_file, settings):
+    write_file("img/photo.png", png_bytes(600, 400))
+    write_file("es/s.es.md", "---\nlanguage: es\ntitle: Hola\n---\n![Una foto](../img/photo.png)\n")
+    path = write_file("s.md", "---\ntitle: A\nlanguage: en\ntranslations: [es/s.es.md]\n---\n"
+                              "![A photo](img/photo.png)\n")
+    run_import(path)
+    assert Translation.objects.get().title == "Hola"
+    assert StatementImage.objects.count() == 1

@@ -1,4 +1,4 @@
-"""``undersigned serve``: granian (WSGI) for the site, the task workers and the scheduler.
+"""``undersigned serve``: granian (RSGI) for the site, the task workers and the scheduler.
 
 All run as child processes; SIGTERM or SIGINT stops them cleanly (a worker finishes the task in
 hand, granian drains its connections), and if one dies the others are stopped too so a
@@ -113,20 +113,25 @@ class Command(BaseCommand):
                             help="do not start the task worker (run it elsewhere)")
         parser.add_argument("--no-collectstatic", action="store_true")
         parser.add_argument("--threads", type=int, default=settings.CONFIG.threads,
-                            help="WSGI threads per app process (default 1: cached pages are pure "
-                                 "CPU, and one thread per process avoids fighting over the GIL)")
-        parser.add_argument("--app", default="undersigned.wsgi:application",
+                            help="Django threads per app process (default 1: one thread per "
+                                 "process avoids fighting over the GIL; cached pages and request "
+                                 "bodies are handled beside them, on the process's event loop)")
+        parser.add_argument("--app", default="undersigned.rsgi:application",
                             help=argparse.SUPPRESS)  # the benchmark points this at its own wrapper
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or default_workers()
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "undersigned.settings"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "undersigned.settings",
+               "UNDERSIGNED_THREADS": str(options["threads"])}
         server_cmd = [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
+            # RSGI, not WSGI: granian's WSGI interface reads the body in the app thread, with no
+            # deadline, so two clients trickling a body froze the whole site. core/rsgi.py
+            # receives it on the event loop with a deadline, and only then calls Django.
+            sys.executable, "-m", "granian", "--interface", "rsgi",
             "--host", options["host"], "--port", str(options["port"]),
-            "--workers", str(workers), "--blocking-threads", str(options["threads"]),
+            "--workers", str(workers),
             # A deep backlog: a burst of visitors waits in the kernel instead of being refused.
             "--backlog", "4096", "--no-ws", "--log-level", "warning",
             # An app process that ignores the stop (seen under load: granian's worker stuck

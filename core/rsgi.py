@@ -1,0 +1,274 @@
+"""Serve a WSGI application under granian's RSGI interface, so that no app thread ever waits on
+a client.
+
+Under granian's WSGI interface the application is called as soon as the headers are in, and
+``wsgi.input`` reads the body from the socket in the app thread: a client that sends its headers
+and then trickles the body a byte a second holds that thread as long as it likes, and with one
+thread per process two such clients froze a bare ``undersigned serve`` — every page, cached
+pages and ``/healthz`` included (issue 14). There is no deadline to set on that read.
+
+Here the event loop of each app process receives the whole body first, with a total deadline
+and a size cap, while it goes on answering other requests; only a complete request is handed to
+the WSGI application, in a thread of a pool of ``threads`` threads (one by default: the GIL
+makes more take turns anyway). A request whose body does not arrive in time gets a 408, one
+that announces too much a 413, and in both cases the connection is closed. Requests that can be
+answered without Django (cached pages) are answered on the loop itself, so they never wait for
+a free app thread either.
+
+Requests waiting for an app thread are taken writes first (``AppThreads``): a flood of uncached
+reads — a hundred searches at once — queues behind itself, while a sign-on or a comment waits
+at most for the one read already running. Measured in docs/benchmarks.md ("Search and query
+strings": a sign-on while 100 connections search).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import queue
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from http import HTTPStatus
+from typing import Any, Protocol
+
+type WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# Answers a request on the event loop, without a thread, or returns False to pass it on.
+type FastPath = Callable[[dict[str, Any], Any], bool]
+
+_BASE_ENVIRON: dict[str, Any] = {
+    "GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "", "SERVER_SOFTWARE": "granian (RSGI)",
+    "wsgi.version": (1, 0), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+    "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.input_terminated": True,
+}
+# Header name -> environ key, remembered: computing it was a third of a cached page's cost.
+_KEYS: dict[str, str] = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_MAX_KEYS = 512  # real browsers send a few dozen names; past this somebody is inventing them
+
+
+class Scope(Protocol):
+    method: str
+    path: str
+    query_string: str
+    scheme: str
+    server: str
+    client: str
+    http_version: str
+
+    @property
+    def headers(self) -> Any: ...
+
+
+def environ_from(scope: Scope) -> dict[str, Any]:
+    """The WSGI environ of an RSGI request, as granian's WSGI interface builds it."""
+    server, _, port = scope.server.rpartition(":")
+    environ = {
+        **_BASE_ENVIRON,
+        "REQUEST_METHOD": scope.method,
+        # RSGI gives the path percent-decoded as text; WSGI wants those bytes as latin-1.
+        # Invalid UTF-8 arrives as U+FFFD, which RequestLimitsMiddleware refuses with a 400.
+        "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server.strip("[]"),
+        "SERVER_PORT": port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
+        "wsgi.url_scheme": scope.scheme,
+    }
+    for name, value in scope.headers.items():
+        key = _KEYS.get(name)
+        if key is None:
+            # `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and could pass
+            # for the proxy's header: names with underscores are dropped (as nginx does).
+            if "_" in name:
+                continue
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if len(_KEYS) < _MAX_KEYS:
+                _KEYS[name] = key
+        if key in environ:
+            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+        else:
+            environ[key] = value
+    return environ
+
+
+def _refusal(status: HTTPStatus) -> tuple[int, list[tuple[str, str]], bytes]:
+    body = f"{status.value} {status.phrase}\n".encode()
+    return status.value, [("Content-Type", "text/plain; charset=utf-8"),
+                          ("Content-Length", str(len(body))), ("Connection", "close"),
+                          ("X-Content-Type-Options", "nosniff")], body
+
+
+async def read_body(protocol: Any, environ: dict[str, Any], seconds: float,
+                    max_bytes: int) -> bytes | HTTPStatus:
+    """The whole request body, or the status that refuses it (408, 413, 400)."""
+    length = environ.get("CONTENT_LENGTH", "")
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not chunked and length in ("", "0"):
+        return b""  # the common case, GETs: nothing to wait for
+    if length and not chunked:
+        if not length.isdigit():
+            return HTTPStatus.BAD_REQUEST
+        if int(length) > max_bytes:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    try:
+        async with asyncio.timeout(seconds):
+            if not chunked:
+                return await protocol()
+            body = bytearray()
+            async for chunk in protocol:
+                body += chunk
+                if len(body) > max_bytes:
+                    return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            return bytes(body)
+    except TimeoutError:
+        return HTTPStatus.REQUEST_TIMEOUT
+    except Exception:  # the client went away or broke the framing mid-body
+        return HTTPStatus.BAD_REQUEST
+
+
+class _StartResponse:
+    __slots__ = ("headers", "status")
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = headers
+
+
+# Methods that change state: the visitor is acting (signing, commenting), not reading.
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_STOP = (-1, -1, None)
+
+
+class AppThreads:
+    """A fixed pool of app threads that takes waiting writes before waiting reads, each class
+    in arrival order. A plain executor is first-come first-served, so a POST sent while a
+    hundred searches wait in line waited for all of them."""
+
+    def __init__(self, threads: int) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = (
+            queue.PriorityQueue())
+        self._order = itertools.count()
+        self._threads = [threading.Thread(target=self._work, name=f"wsgi-{number}", daemon=True)
+                         for number in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while True:
+            _priority, _order, job = self._jobs.get()
+            if job is None:
+                return
+            job()
+
+    def run[T](self, loop: asyncio.AbstractEventLoop, write: bool,
+               function: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = loop.create_future()
+
+        def job() -> None:
+            try:
+                result = function()
+            except BaseException as error:  # handed to the awaiting coroutine, as run_in_executor does
+                loop.call_soon_threadsafe(_settle, future, None, error)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+        self._jobs.put((0 if write else 1, next(self._order), job))
+        return future
+
+    def shutdown(self) -> None:
+        for _thread in self._threads:
+            self._jobs.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class RSGIApplication:
+    """An RSGI application that buffers the body with a deadline, then runs ``wsgi`` in a
+    thread. ``fast_path`` may answer a request on the loop first (the page cache)."""
+
+    def __init__(self, wsgi: WSGIApp, *, fast_path: FastPath | None = None,
+                 body_seconds: float = 30, max_body_bytes: int = 20 * 1024 * 1024,
+                 threads: int = 1) -> None:
+        self.wsgi = wsgi
+        self.fast_path = fast_path
+        self.body_seconds = body_seconds
+        self.max_body_bytes = max_body_bytes
+        self.threads = threads
+        self._app_threads: AppThreads | None = None
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._app_threads = AppThreads(self.threads)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._app_threads is not None:
+            self._app_threads.shutdown()
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return
+        environ = environ_from(scope)
+        if self.fast_path is not None and self.fast_path(environ, protocol):
+            return
+        body = await read_body(protocol, environ, self.body_seconds, self.max_body_bytes)
+        if isinstance(body, HTTPStatus):
+            protocol.response_bytes(*_refusal(body))
+            return
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body)) if body else environ.get("CONTENT_LENGTH", "")
+        loop = asyncio.get_running_loop()
+        if self._app_threads is None:
+            self.__rsgi_init__(loop)
+        assert self._app_threads is not None
+        answer = await self._app_threads.run(
+            loop, scope.method in _WRITES, lambda: self._call(environ, protocol, loop))
+        if answer is not None:
+            protocol.response_bytes(*answer)
+
+    __call__ = __rsgi__
+
+    def _call(self, environ: dict[str, Any], protocol: Any,
+              loop: asyncio.AbstractEventLoop) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """Run the WSGI application in this thread. A whole response is returned for the loop
+        to send; a streamed one (the CSV export, files) is sent from here chunk by chunk, so that
+        every step of its iterator — database cursors included — runs in this one thread."""
+        start_response = _StartResponse()
+        chunks = self.wsgi(environ, start_response)
+        try:
+            if isinstance(chunks, list) or getattr(chunks, "streaming", None) is False:
+                return start_response.status, start_response.headers, b"".join(chunks)
+            iterator = iter(chunks)
+            first = next(iterator, None)
+            transport = _on_loop(loop, _start_stream(protocol, start_response))
+            if first:
+                _on_loop(loop, transport.send_bytes(first))
+            for chunk in iterator:
+                if chunk:
+                    _on_loop(loop, transport.send_bytes(chunk))
+            return None
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # Django's request_finished: closes this thread's database connection
+
+
+async def _start_stream(protocol: Any, start_response: _StartResponse) -> Any:
+    return protocol.response_stream(start_response.status, start_response.headers)
+
+
+def _on_loop[T](loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T]) -> T:
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()  # type: ignore[arg-type]
