@@ -30,7 +30,7 @@ def test_sign_confirm_find_withdraw_without_javascript(site: BrowserSite, page: 
     form.get_by_label("Your name").fill("Marta Quispe")
     form.get_by_label("Country").fill("Peru")
     form.get_by_label("Email").fill("  Marta@Example.org ")
-    expect(form.get_by_label("Show my name publicly")).to_be_checked()
+    expect(form.get_by_label("Show the name publicly: yours, or your organisation's")).to_be_checked()
     form.get_by_role("button", name="Sign").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     assert page.url.endswith("/en/sign/water-is-life/sent/")
