@@ -508,19 +508,26 @@ def median_run(runs: list[PostRun]) -> tuple[float, PostRun]:
     return middle.rate, middle
 
 
-def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str,
-                tag: str) -> None:
+def sign_on_body(app: App, slug: str, name: str) -> tuple[dict, str] | None:
+    """The statement page's sign-on form and a filled-in body for it (the address is added per
+    post), or None when the page has no form."""
     status, _, page = http_get(f"{app.url}/en/s/{slug}/")
     form = find_form(page, "/sign/")
     if status != 200 or form is None:
+        return None
+    fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
+    fields.update({"kind": "individual", "name": name, "country": "Chile", "show_name": "on"})
+    return form, urllib.parse.urlencode(fields)
+
+
+def bench_posts(app: App, env: dict[str, str], slug: str, plan: Plan, label: str,
+                tag: str) -> None:
+    form_body = sign_on_body(app, slug, "Bench Signer")
+    if form_body is None:
         record(Result(f"sign-on POST accepted, {label}", None, "/s",
                       note="no sign-on form on the statement page"))
         return
-    fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
-    fields.update({"kind": "individual", "name": "Bench Signer", "country": "Chile",
-                   "show_name": "on"})
-    fields = {k: v for k, v in fields.items() if k in form["fields"] or k in ("kind", "name")}
-    body = urllib.parse.urlencode(fields)
+    form, body = form_body
     time.sleep(4)  # the form token refuses posts faster than a person fills the form
     with RssSampler(app) as rss:
         runs = post_runs(app, env, plan, plan.post_seconds, form["action"], body, tag,
@@ -625,16 +632,12 @@ def bench_search(app: App, env: dict[str, str], slug: str, signatures: int, plan
                   f"for random name prefixes, answers {statuses}", target="≤ 20 ms",
                   ratio=f"{median / 20:.2f} × budget", met=median <= 20))
 
-    status, _, page = http_get(f"{app.url}/en/s/{slug}/")
-    form = find_form(page, "/sign/")
-    if status != 200 or form is None:
+    form_body = sign_on_body(app, slug, "Search Bench Signer")
+    if form_body is None:
         record(Result("sign-on POST during 100 concurrent searches", None, "s",
                       note="no sign-on form on the statement page"))
         return
-    fields = {k: v for k, v in form["fields"].items() if v is not None and k != "email"}
-    fields.update({"kind": "individual", "name": "Search Bench Signer", "country": "Chile",
-                   "show_name": "on"})
-    body = urllib.parse.urlencode(fields)
+    form, body = form_body
     time.sleep(4)  # the form token refuses posts faster than a person fills the form
     seconds = 10 if plan.quick else 30
     say(f"sign-on POSTs while 100 connections search, {seconds} s")
