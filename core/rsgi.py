@@ -24,9 +24,8 @@ strings": a sign-on while 100 connections search).
 from __future__ import annotations
 
 import asyncio
+import collections
 import io
-import itertools
-import queue
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -93,6 +92,42 @@ def environ_from(scope: Scope) -> dict[str, Any]:
     return environ
 
 
+# The request headers the fast path (the page cache: core.pagecache.lookup and Entry.answer)
+# reads, under their environ keys. tests/performance/test_rsgi_seams.py checks the list
+# against what core/pagecache.py reads, so a new header there cannot be silently missed here.
+FAST_PATH_HEADERS = (
+    ("host", "HTTP_HOST"), ("accept-encoding", "HTTP_ACCEPT_ENCODING"),
+    ("accept-language", "HTTP_ACCEPT_LANGUAGE"), ("if-none-match", "HTTP_IF_NONE_MATCH"),
+    ("x-forwarded-proto", "HTTP_X_FORWARDED_PROTO"), ("authorization", "HTTP_AUTHORIZATION"),
+)
+_READS = frozenset({"GET", "HEAD"})
+MIN_BODY_BYTES_PER_SECOND = 64 * 1024
+
+
+def fast_path_environ(scope: Scope) -> dict[str, Any] | None:
+    """The few environ keys a cached page is found and answered by, or None when the request
+    cannot be a cache hit. Building the full environ (every header) was a third of a cache
+    hit's cost; a hit needs six headers. A request with cookies takes the full environ: cookies
+    may come in several headers (HTTP/2), which only the full environ joins."""
+    if scope.method not in _READS:
+        return None
+    headers = scope.headers
+    if "cookie" in headers:
+        return None
+    environ = {
+        "REQUEST_METHOD": scope.method,
+        "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": scope.server.rpartition(":")[0].strip("[]"),
+        "wsgi.url_scheme": scope.scheme,
+    }
+    for name, key in FAST_PATH_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            environ[key] = value
+    return environ
+
+
 def _refusal(status: HTTPStatus) -> tuple[int, list[tuple[str, str]], bytes]:
     body = f"{status.value} {status.phrase}\n".encode()
     return status.value, [("Content-Type", "text/plain; charset=utf-8"),
@@ -112,6 +147,9 @@ async def read_body(protocol: Any, environ: dict[str, Any], seconds: float,
             return HTTPStatus.BAD_REQUEST
         if int(length) > max_bytes:
             return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        # A large upload (an editor's photo on a slow link) gets a second more per 64 KB: the
+        # deadline stops a client that barely sends, not one that sends a lot.
+        seconds += int(length) / MIN_BODY_BYTES_PER_SECOND
     try:
         async with asyncio.timeout(seconds):
             if not chunked:
@@ -142,28 +180,45 @@ class _StartResponse:
 
 # Methods that change state: the visitor is acting (signing, commenting), not reading.
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_STOP = (-1, -1, None)
 
 
 class AppThreads:
     """A fixed pool of app threads that takes waiting writes before waiting reads, each class
     in arrival order. A plain executor is first-come first-served, so a POST sent while a
-    hundred searches wait in line waited for all of them."""
+    hundred searches wait in line waited for all of them.
+
+    Writes go first only ``WRITES_PER_READ`` at a time while reads wait: a flood of POSTs slows
+    pages that need Django (``/healthz``, the admin where an editor switches surge mode off)
+    but cannot starve them."""
+
+    WRITES_PER_READ = 4
 
     def __init__(self, threads: int) -> None:
-        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = (
-            queue.PriorityQueue())
-        self._order = itertools.count()
+        self._writes: collections.deque[Callable[[], None]] = collections.deque()
+        self._reads: collections.deque[Callable[[], None]] = collections.deque()
+        self._waiting = threading.Condition()
+        self._writes_in_a_row = 0
+        self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"wsgi-{number}", daemon=True)
                          for number in range(threads)]
         for thread in self._threads:
             thread.start()
 
+    def _next(self) -> Callable[[], None] | None:
+        with self._waiting:
+            while not (self._writes or self._reads or self._stopping):
+                self._waiting.wait()
+            if self._writes and (not self._reads
+                                 or self._writes_in_a_row < self.WRITES_PER_READ):
+                self._writes_in_a_row += 1
+                return self._writes.popleft()
+            if self._reads:
+                self._writes_in_a_row = 0
+                return self._reads.popleft()
+            return None  # stopping, nothing left
+
     def _work(self) -> None:
-        while True:
-            _priority, _order, job = self._jobs.get()
-            if job is None:
-                return
+        while (job := self._next()) is not None:
             job()
 
     def run[T](self, loop: asyncio.AbstractEventLoop, write: bool,
@@ -173,17 +228,20 @@ class AppThreads:
         def job() -> None:
             try:
                 result = function()
-            except BaseException as error:  # handed to the awaiting coroutine, as run_in_executor does
+            except BaseException as error:  # handed to the awaiting coroutine
                 loop.call_soon_threadsafe(_settle, future, None, error)
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
 
-        self._jobs.put((0 if write else 1, next(self._order), job))
+        with self._waiting:
+            (self._writes if write else self._reads).append(job)
+            self._waiting.notify()
         return future
 
     def shutdown(self) -> None:
-        for _thread in self._threads:
-            self._jobs.put(_STOP)
+        with self._waiting:
+            self._stopping = True
+            self._waiting.notify_all()
         for thread in self._threads:
             thread.join()
 
@@ -221,8 +279,13 @@ class RSGIApplication:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
+        if self.fast_path is not None:
+            light = fast_path_environ(scope)
+            if light is not None and self.fast_path(light, protocol):
+                return
         environ = environ_from(scope)
-        if self.fast_path is not None and self.fast_path(environ, protocol):
+        if self.fast_path is not None and "HTTP_COOKIE" in environ and self.fast_path(
+                environ, protocol):
             return
         body = await read_body(protocol, environ, self.body_seconds, self.max_body_bytes)
         if isinstance(body, HTTPStatus):
@@ -254,11 +317,17 @@ class RSGIApplication:
             iterator = iter(chunks)
             first = next(iterator, None)
             transport = _on_loop(loop, _start_stream(protocol, start_response))
-            if first:
-                _on_loop(loop, transport.send_bytes(first))
-            for chunk in iterator:
-                if chunk:
-                    _on_loop(loop, transport.send_bytes(chunk))
+            # A client that stops reading makes each send wait (granian's backpressure): the
+            # same deadline as for a request body bounds how long it holds this thread, then
+            # the response is cut short.
+            try:
+                if first:
+                    _on_loop(loop, _send(transport, first), self.body_seconds)
+                for chunk in iterator:
+                    if chunk:
+                        _on_loop(loop, _send(transport, chunk), self.body_seconds)
+            except TimeoutError:
+                pass
             return None
         finally:
             close = getattr(chunks, "close", None)
@@ -270,5 +339,17 @@ async def _start_stream(protocol: Any, start_response: _StartResponse) -> Any:
     return protocol.response_stream(start_response.status, start_response.headers)
 
 
-def _on_loop[T](loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T]) -> T:
-    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()  # type: ignore[arg-type]
+async def _send(transport: Any, chunk: bytes) -> None:
+    # granian's send_bytes returns an awaitable of its own, not a coroutine, and
+    # run_coroutine_threadsafe takes only coroutines.
+    await transport.send_bytes(chunk)
+
+
+def _on_loop[T](loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T],
+                timeout: float | None = None) -> T:
+    future = asyncio.run_coroutine_threadsafe(coroutine, loop)  # type: ignore[arg-type]
+    try:
+        return future.result(timeout)
+    except TimeoutError:
+        future.cancel()
+        raise

@@ -12,6 +12,7 @@ minute and statement, across every process, try to switch it.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.core.cache import cache
@@ -19,6 +20,8 @@ from django.utils import timezone
 
 from statements import actions as statement_actions
 from statements.models import Statement
+
+logger = logging.getLogger(__name__)
 
 
 def should_start(statement: Statement, per_minute: int, limit: int, now: datetime) -> bool:
@@ -35,6 +38,13 @@ def notice(statement: Statement, per_minute: int) -> None:
     now = timezone.now()
     if not should_start(statement, per_minute, limit, now):
         return
-    if not cache.add(f"surge:switching:{statement.pk}", 1, timeout=60):
+    switching = f"surge:switching:{statement.pk}"
+    if not cache.add(switching, 1, timeout=60):
         return  # another request (of any process) is switching it, or did this minute
-    statement_actions.do_start_surge(statement.pk, per_minute=per_minute, now=now)
+    try:
+        statement_actions.do_start_surge(statement.pk, per_minute=per_minute, now=now)
+    except Exception:
+        # The sign-on that noticed the surge must not be lost to it (a busy database in the
+        # flood itself): log, let the next sign-on try again, and go on signing.
+        logger.exception("surge mode could not be switched on for statement %s", statement.pk)
+        cache.delete(switching)

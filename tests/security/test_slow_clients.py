@@ -87,6 +87,17 @@ def test_slow_request_bodies_do_not_freeze_a_bare_serve(tmp_path: Path) -> None:
         assert status == 200
         token = TOKEN.search(html.partition('id="comment-form"')[0]).group(1)
 
+        # A streamed response (a static file sent in blocks, as the CSV export is) arrives
+        # whole: its blocks are sent from the app thread through the event loop.
+        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', html).group(1)
+        connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+        connection.request("GET", stylesheet)
+        response = connection.getresponse()
+        css = response.read()
+        connection.close()
+        assert response.status == 200
+        assert len(css) == int(response.headers["Content-Length"]) > 4096
+
         # A body larger than any form or upload is refused at once, without waiting for it.
         with socket.create_connection(("127.0.0.1", site.port), timeout=5) as connection:
             connection.sendall(

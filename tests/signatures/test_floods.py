@@ -201,3 +201,23 @@ def test_confirmation_posts_are_limited_per_network(anon, signed):
     assert anon.post(links["confirm"], REMOTE_ADDR="198.51.100.1").status_code == 303
     signature.refresh_from_db()
     assert signature.status == Signature.Status.VISIBLE
+
+
+def test_a_surge_that_cannot_be_switched_on_does_not_lose_the_sign_on(
+        settings, anon, statement, monkeypatch):
+    """The sign-on that notices the surge is answered and kept even when switching fails (a
+    database busy with the flood itself); the next sign-on tries again."""
+    limits(settings, SIGN_SURGE_PER_MINUTE=1)
+    attempts = []
+
+    def busy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        attempts.append(1)
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(statement_actions, "do_start_surge", busy)
+    for n in range(3):
+        assert post_sign(anon, statement, email=f"busy{n}@example.org",
+                         ip=f"192.0.2.{n + 1}").status_code == 303
+    assert len(attempts) == 2  # the second and third sign-ons were past the threshold
+    assert (Signature.objects.filter(email__startswith="busy").count()
+            + SignOn.objects.filter(email__startswith="busy").count()) == 3

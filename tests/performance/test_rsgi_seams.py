@@ -1,0 +1,150 @@
+"""The app threads of `core.rsgi` take waiting writes before waiting reads.
+
+A sign-on sent while a hundred searches wait for the one app thread of a process used to wait
+for all of them (bench: "a sign-on while 100 connections search", over 1 s); now it waits only
+for the read already running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from core.rsgi import AppThreads
+
+
+def test_a_waiting_write_runs_before_reads_that_arrived_earlier() -> None:
+    order: list[str] = []
+    running = threading.Event()
+    release = threading.Event()
+
+    def occupy() -> str:
+        running.set()
+        release.wait(timeout=10)
+        order.append("running read")
+        return "running read"
+
+    def job(name: str):  # noqa: ANN202
+        def run() -> str:
+            order.append(name)
+            return name
+        return run
+
+    async def scenario() -> list[str]:
+        loop = asyncio.get_running_loop()
+        threads = AppThreads(1)
+        try:
+            first = threads.run(loop, False, occupy)
+            await loop.run_in_executor(None, running.wait, 10)
+            reads = [threads.run(loop, False, job(f"read {n}")) for n in range(3)]
+            write = threads.run(loop, True, job("write"))
+            release.set()
+            return await asyncio.gather(first, *reads, write)
+        finally:
+            threads.shutdown()
+
+    results = asyncio.run(scenario())
+    assert results == ["running read", "read 0", "read 1", "read 2", "write"]
+    assert order == ["running read", "write", "read 0", "read 1", "read 2"]
+
+
+def test_a_flood_of_writes_does_not_starve_the_reads() -> None:
+    """/healthz and the admin (where an editor switches surge mode off) need Django too: a
+    POST flood slows them, never stops them."""
+    order: list[str] = []
+    running = threading.Event()
+    release = threading.Event()
+
+    def occupy() -> None:
+        running.set()
+        release.wait(timeout=10)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        threads = AppThreads(1)
+        try:
+            first = threads.run(loop, True, occupy)
+            await loop.run_in_executor(None, running.wait, 10)
+            jobs = [threads.run(loop, False, lambda n=n: order.append(f"r{n}")) for n in range(2)]
+            jobs += [threads.run(loop, True, lambda n=n: order.append(f"w{n}")) for n in range(10)]
+            release.set()
+            await asyncio.gather(first, *jobs)
+        finally:
+            threads.shutdown()
+
+    asyncio.run(scenario())
+    per_read = AppThreads.WRITES_PER_READ
+    # The occupying write counted as the first of a row.
+    assert order[per_read - 1] == "r0"
+    assert order[2 * per_read] == "r1"
+    assert [name for name in order if name.startswith("w")] == [f"w{n}" for n in range(10)]
+
+
+def test_an_error_in_the_app_reaches_the_request_that_caused_it() -> None:
+    def fail() -> None:
+        raise ValueError("broken")
+
+    async def scenario() -> str:
+        loop = asyncio.get_running_loop()
+        threads = AppThreads(1)
+        try:
+            await threads.run(loop, True, fail)
+        except ValueError as error:
+            return str(error)
+        finally:
+            threads.shutdown()
+        return "no error"
+
+    assert asyncio.run(scenario()) == "broken"
+
+
+class _Headers(dict):
+    """granian's RSGIHeaders: lower-case names, ``get`` and ``items``."""
+
+
+class _Scope:
+    def __init__(self, method: str = "GET", path: str = "/es/s/café/", query: str = "",
+                 **headers: str) -> None:
+        self.method, self.path, self.query_string, self.scheme = method, path, query, "http"
+        self.server, self.client, self.http_version = "127.0.0.1:8000", "203.0.113.9:5555", "1.1"
+        self.headers = _Headers({name.replace("_", "-"): value for name, value in headers.items()})
+
+
+def test_the_page_cache_reads_only_headers_the_fast_path_provides() -> None:
+    """A cache hit is answered from a light environ (core.rsgi.fast_path_environ): every
+    request key core/pagecache.py reads must be in it, or hits would be keyed or answered
+    differently on the event loop than in Django."""
+    import re
+    from pathlib import Path
+
+    from core import pagecache
+    from core.rsgi import FAST_PATH_HEADERS
+
+    source = Path(pagecache.__file__).read_text()
+    read = set(re.findall(r'environ(?:\.get\(|\[)"([A-Za-z_.]+)"', source))
+    provided = {key for _name, key in FAST_PATH_HEADERS} | {
+        "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "wsgi.url_scheme",
+        "HTTP_COOKIE"}  # a request with cookies takes the full environ
+    assert read, "the scan found nothing: core/pagecache.py changed shape"
+    assert read <= provided, f"read by the page cache, missing from the fast path: {read - provided}"
+
+
+def test_the_light_environ_finds_the_same_page_as_the_full_one() -> None:
+    from core import pagecache
+    from core.rsgi import environ_from, fast_path_environ
+
+    scopes = [
+        _Scope(host="example.org", accept_encoding="gzip", if_none_match='"x"'),
+        _Scope(query="utm_source=x&order=oldest", host="example.org", x_forwarded_proto="https"),
+        _Scope(path="/en/", accept_language="es-CL,es;q=0.9", authorization="Basic eA=="),
+        _Scope(path="/en/"),  # no Host: the server's name keys it
+    ]
+    for scope in scopes:
+        light, full = fast_path_environ(scope), environ_from(scope)
+        assert light is not None
+        assert pagecache.cache_key(light) == pagecache.cache_key(full)
+        assert pagecache.cache_key(light, "es") == pagecache.cache_key(full, "es")
+        assert (pagecache.request_is_cacheable(light)
+                == pagecache.request_is_cacheable(full))
+    assert fast_path_environ(_Scope(method="POST")) is None
+    assert fast_path_environ(_Scope(cookie="sessionid=1")) is None
