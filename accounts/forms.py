@@ -21,12 +21,28 @@ class CodeForm(forms.Form):
         return self.cleaned_data["code"].strip()
 
 
+SECOND_FACTOR_PATTERN = r"^[\s-]*([0-9]{6,8}|([a-zA-Z2-7][\s-]*){8})$"
+
+
 class SecondFactorForm(forms.Form):
     """The sign-in's second step: a code from the app, or one of the recovery codes."""
 
     code = forms.RegexField(
         label=_("Code from your authenticator app, or a recovery code"),
-        regex=r"^[\s-]*([0-9]{6,8}|([a-zA-Z2-7][\s-]*){8})$", max_length=40,
+        regex=SECOND_FACTOR_PATTERN, max_length=40,
         error_messages={"invalid": _("Enter the 6-digit code or a recovery code.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
                                       "autocapitalize": "off", "spellcheck": "false"}))
+
+
+class CurrentSecondFactorForm(forms.Form):
+    """Proof that the second factor is at hand before it is changed (a new phone, new recovery
+    codes): a code from the authenticator enrolled now, or a recovery code (then used up). Its
+    own field name, so that it can share a form with the new phone's ``code``."""
+
+    current_code = forms.RegexField(
+        label=_("Code from your current authenticator app, or a recovery code"),
+        regex=SECOND_FACTOR_PATTERN, max_length=40,
+        error_messages={"invalid": _("Enter the 6-digit code or a recovery code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off",
+                                      "spellcheck": "false"}))

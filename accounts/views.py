@@ -8,6 +8,7 @@ import time
 import django_otp
 from django.contrib import admin, auth
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,11 +22,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import actions, throttle
-from accounts.forms import CodeForm, PasswordForm, SecondFactorForm
+from accounts.forms import CodeForm, CurrentSecondFactorForm, PasswordForm, SecondFactorForm
 from core import audit
 
 PENDING_KEY = "accounts.pending_login"
 PENDING_MAX_AGE = 5 * 60
+# Signed in with a recovery code (a lost phone, most likely): for this long, one new phone may be
+# set up without giving yet another code. See two_factor().
+RECOVERY_SIGN_IN_KEY = "accounts.recovery_sign_in_at"
+LOST_PHONE_GRACE = 10 * 60
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -66,6 +71,8 @@ def _finish(request: HttpRequest, user: AbstractBaseUser, device: object | None)
         django_otp.login(request, device)
     throttle.clear(request, user.get_username())
     recovery = isinstance(device, StaticDevice)
+    if recovery:
+        request.session[RECOVERY_SIGN_IN_KEY] = time.time()
     audit.record(user, "account.login", user, two_factor=device is not None,
                  recovery_code=recovery)
     if recovery:  # a lost phone, most likely: show what is left and how to set up a new one
@@ -132,7 +139,14 @@ def _code_step(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app (QR code drawn locally as SVG), replace it with a new phone's,
-    or turn two-factor off. Any POST but "remove" confirms the authenticator being set up."""
+    or turn two-factor off. Any POST but "remove" confirms the authenticator being set up.
+
+    Replacing the phone, like turning two-factor off, needs the second factor at hand — a code
+    from the current authenticator or an unused recovery code (used up) — so that a stolen or
+    unlocked session cannot swap in its own. One exception, for a lost phone: within
+    LOST_PHONE_GRACE (10 minutes) of signing in with a recovery code, this session may set up
+    one new phone without another code; later, or for a second phone, it gives another recovery
+    code. A wrong or missing current code: 400, nothing changed."""
     user = request.user
     required = actions.requires_two_factor(user)
     enabled = actions.has_two_factor(user)
@@ -144,19 +158,50 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "enabled": True, "required": required, "form": SecondFactorForm(),
             "codes_left": actions.recovery_codes_left(user)})
     device = actions.pending_device(user)
-    form = CodeForm(request.POST if action is not None else None)
-    if action is not None and form.is_valid():
-        codes = actions.confirm_device(user, device, form.cleaned_data["code"])
+    data = request.POST if action is not None else None
+    form = CodeForm(data)
+    grace = enabled and _lost_phone_grace(request)
+    current = CurrentSecondFactorForm(data) if enabled and not grace else None
+    status = 200
+    if action is not None and all([form.is_valid(), current is None or current.is_valid()]):
+        with transaction.atomic():
+            proved = current is None or _current_factor_ok(user, current)
+            codes = actions.confirm_device(user, device, form.cleaned_data["code"]) if proved \
+                else None
+            if proved and codes is None:
+                # The new phone's code was wrong: the current code (a recovery code, perhaps)
+                # is not used up, so it can be given again with the right one.
+                transaction.set_rollback(True)
         if codes is not None:
+            request.session.pop(RECOVERY_SIGN_IN_KEY, None)  # the grace serves one new phone
             django_otp.login(request, device)
             # Shown in this answer only: the codes are not kept anywhere else in clear.
             return _render(request, "accounts/recovery_codes.html",
                            {"codes": codes, "replaced": enabled})
-        form.add_error("code", _("That code is not valid. Check the time on your phone and try "
-                                 "the current code."))
+        if proved:
+            form.add_error("code", _("That code is not valid. Check the time on your phone and "
+                                     "try the current code."))
+    if current is not None and current.is_bound and current.errors:
+        status = 400
     return _render(request, "accounts/two_factor.html", {
         "enabled": False, "replacing": enabled, "required": required, "form": form,
-        "qr_svg": actions.qr_svg(device), "secret": actions.secret_for_humans(device)})
+        "current": current, "qr_svg": actions.qr_svg(device),
+        "secret": actions.secret_for_humans(device)}, status=status)
+
+
+def _lost_phone_grace(request: HttpRequest) -> bool:
+    """This session signed in with a recovery code less than LOST_PHONE_GRACE ago."""
+    at = request.session.get(RECOVERY_SIGN_IN_KEY)
+    return isinstance(at, int | float) and 0 <= time.time() - at <= LOST_PHONE_GRACE
+
+
+def _current_factor_ok(user: AbstractBaseUser, form: CurrentSecondFactorForm) -> bool:
+    """The (valid) form's code is the user's current second factor; if not, says so on it."""
+    if actions.verify_second_factor(user, form.cleaned_data["current_code"]) is not None:
+        return True
+    form.add_error("current_code", _("That code is not valid. Codes change every 30 seconds; "
+                                     "each recovery code works once."))
+    return False
 
 
 def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: bool
@@ -172,18 +217,22 @@ def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: b
                                  "each recovery code works once."))
     return _render(request, "accounts/two_factor.html", {
         "enabled": True, "required": required, "form": form,
-        "codes_left": actions.recovery_codes_left(user)}, status=403 if required else 200)
+        "codes_left": actions.recovery_codes_left(user)}, status=403 if required else 400)
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    """How many recovery codes are left; a POST replaces them all and shows the new ones once."""
+    """How many recovery codes are left; a POST replaces them all and shows the new ones once.
+    It needs a code from the current authenticator or an unused recovery code (used up, like
+    the rest): a stolen session alone gets no codes. Wrong or missing: 400, nothing changed."""
     user = request.user
     if not actions.has_two_factor(user):
         return HttpResponseRedirect(reverse("accounts:two-factor"))
-    if request.method == "POST":
+    form = CurrentSecondFactorForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and _current_factor_ok(user, form):
         return _render(request, "accounts/recovery_codes.html",
                        {"codes": actions.regenerate_recovery_codes(user, user)})
     return _render(request, "accounts/recovery_codes.html",
-                   {"codes_left": actions.recovery_codes_left(user)})
+                   {"codes_left": actions.recovery_codes_left(user), "form": form},
+                   status=400 if form.is_bound else 200)

@@ -215,13 +215,24 @@ def pow_context(statement: Statement) -> dict[str, Any] | None:
 
 
 def comment_section(statement: Statement, request: HttpRequest) -> dict[str, Any]:
+    """The discussion under a statement: one page of threads, in the order asked for.
+
+    A page past the end (``?cpage=7`` when there are two pages: a link from before comments
+    were removed, or a made-up number) is answered like any other, 200 with the statement and
+    an empty discussion whose order links lead to its first page, since that is what someone
+    following an old link wants to see. It is not stored in the page cache, though: ``cpage``
+    is declared only for page 1 or a page that has comments, so ``?cpage=2`` … ``?cpage=100000``
+    × orders × languages cannot become ~200,000 cache entries per statement. A 404 was
+    rejected: it would hide the statement from that old link for the sake of an empty list.
+    """
     page, order = parse_page(request)
-    # The page depends on these two, spelled as _page_url spells them: anything else in the
-    # query (?cpage=abc, ?order=oldest) gets this page but is not stored under its own key.
-    pagecache.declare_query(request.META, order="" if order == "oldest" else order,
-                            cpage=str(page) if page > 1 else "")
     is_open = rules.comments_open(statement)
     roots, children, has_next = thread_page(statement, page, order)
+    # The page depends on these two, spelled as _page_url spells them: anything else in the
+    # query (?cpage=abc, ?order=oldest, a page past the end) gets this page but is not stored
+    # under its own key.
+    pagecache.declare_query(request.META, order="" if order == "oldest" else order,
+                            cpage=str(page) if page > 1 and roots else "")
     thread = ThreadRenderer(statement, is_open).render(roots, children) if roots else ""
     return {
         "statement": statement,

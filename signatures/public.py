@@ -31,7 +31,8 @@ PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 25
 ORDERS = ("confirmed", "name")
 MAX_QUERY_LENGTH = 100
-# The query parameters list_page reads (the page cache keys and stores by them).
+# The query parameters list_page reads (the page cache keys by them; it stores only pages
+# without ``after``, see views.signatories).
 LIST_PARAMETERS = ("kind", "order", "after", "q")
 
 

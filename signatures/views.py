@@ -296,7 +296,15 @@ SEARCH_LIMIT = Limit("signatories:search", 60, 60)
 
 @require_safe
 def signatories(request: HttpRequest, slug: str) -> HttpResponse:
-    """The full list: one kind at a time, keyset-paginated, searchable, two orders."""
+    """The full list: one kind at a time, keyset-paginated, searchable, two orders.
+
+    Only each kind and order's first page is stored in the page cache. A page after a cursor
+    (``?after=…``) is answered, never stored: every listed signature is a valid cursor, so
+    storing them would allow a page per signature, kind and order (~1M entries at 1M
+    signatures) that anyone can fill by walking the list. Not storing them costs little: a
+    cursor page is one index seek and a hundred rows, a walk through the list renders each
+    page once whether stored or not, and it is the first pages that are read again and again.
+    """
     statement = _statement(slug)
     searching = bool(request.GET.get("q"))
     if searching and not protection.within_limits([(SEARCH_LIMIT, protection.ip_hash(request))]):
@@ -313,6 +321,8 @@ def signatories(request: HttpRequest, slug: str) -> HttpResponse:
         # What someone typed (often their own name) is not kept in any cache, and unbounded
         # made-up searches cannot fill one.
         return _private(response)
+    # Declared without ``after``: a page after a cursor does not match, so it is not stored.
     pagecache.declare_query(request.META, **{name: request.GET.get(name, "")
-                                             for name in public.LIST_PARAMETERS})
+                                             for name in public.LIST_PARAMETERS
+                                             if name != "after"})
     return response

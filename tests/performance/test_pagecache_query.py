@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
+from comments import public as comments_public
+from comments.models import Comment, email_key
 from core import pagecache
 from signatures import actions, public
 from signatures.models import Signature
@@ -114,22 +116,88 @@ def test_known_parameters_still_give_their_own_cached_page(statement) -> None:
     again = wsgi_request(url, query="utm_source=x&kind=organisation")
     assert again.body == organisations.body
     assert wsgi_request(url, query="kind=individual&order=name").body.decode() == by_name
-    # The discussion's pages are keyed by theirs.
+    # The discussion's pages are keyed by theirs (a page past the end is answered too).
     second = wsgi_request("/en/s/viral/", query="cpage=2")
     assert second.status == 200
 
 
-def test_next_page_links_are_stored_and_found_again(statement, monkeypatch) -> None:
+def next_link(body: bytes) -> str:
+    page = body.decode()
+    marker = page.index('rel="next"')
+    start = page.rindex('href="', 0, marker) + 6
+    return page[start:page.index('"', start)].replace("&amp;", "&").split("?", 1)[1]
+
+
+def test_list_pages_after_a_cursor_are_answered_not_stored(statement, monkeypatch) -> None:
+    # Every signature is a valid cursor: stored, they would be a page per signature, kind and
+    # order. Only each kind and order's first page is kept.
     monkeypatch.setattr(public, "PAGE_SIZE", 1)
-    first = wsgi_request("/en/signatories/viral/", query="order=name").body.decode()
-    marker = first.index('rel="next"')
-    start = first.rindex('href="', 0, marker) + 6
-    link = first[start:first.index('"', start)].replace("&amp;", "&")
-    query = link.split("?", 1)[1]
+    second = {next_link(wsgi_request("/en/signatories/viral/", query=query).body): name
+              for query, name in (("order=name", b"Bea Costa"), ("", b"Ana Lima"))}
+    assert all("after=" in query for query in second)
     before = stored_pages()
-    page_two = wsgi_request("/en/signatories/viral/", query=query)
-    assert page_two.status == 200 and b"Bea Costa" in page_two.body
-    assert stored_pages() > before  # a page the list links to is cached like any other
+    for query, name in second.items():
+        page_two = wsgi_request("/en/signatories/viral/", query=query)
+        assert page_two.status == 200 and name in page_two.body, query
+        assert "no-store" not in page_two.headers.get("cache-control", "")  # not private
+    assert stored_pages() == before
+
+
+@pytest.mark.parametrize("query", ["", "kind=organisation", "order=name",
+                                   "kind=organisation&order=name"])
+def test_the_first_list_page_of_each_kind_and_order_is_stored(statement, query) -> None:
+    before = stored_pages()
+    first = wsgi_request("/en/signatories/viral/", query=query)
+    assert first.status == 200
+    assert stored_pages() > before
+    edit_behind_the_cache(statement, "Silent edit")
+    assert wsgi_request("/en/signatories/viral/", query=query).body == first.body
+
+
+def comment_on(statement: Statement, n: int) -> Comment:
+    return Comment.objects.create(
+        statement=statement, email=f"c{n}@example.org", email_key=email_key(f"c{n}@example.org"),
+        name=f"Commenter {n}", body=f"Comment number {n}", body_html=f"<p>Comment number {n}</p>",
+        status=Comment.Status.VISIBLE, listed=True,
+        created_at=timezone.now() + timedelta(seconds=n))
+
+
+def test_discussion_pages_past_the_end_are_answered_not_stored(statement) -> None:
+    # ?cpage=2 … ?cpage=100000, in two orders and every language, were each a stored page.
+    wsgi_request("/en/s/viral/")
+    wsgi_request("/en/s/viral/", query="order=newest")
+    before = stored_pages()
+    pages = [*range(2, 27), *(1000 * n + 7 for n in range(1, 13)), 99_999, 100_000,
+             *(secrets.randbelow(90_000) + 5_000 for _ in range(11))]
+    assert len(set(pages)) >= 48
+    for n, page in enumerate(pages):
+        query = f"cpage={page}" if n % 2 else f"order=newest&cpage={page}"
+        response = wsgi_request("/en/s/viral/", query=query)
+        # A link to a page that no longer exists (comments removed since) still shows the
+        # statement, with a way back to the discussion's first page.
+        assert response.status == 200 and b"Original title" in response.body, query
+    assert stored_pages() == before
+
+
+def test_existing_discussion_pages_are_stored(statement, monkeypatch) -> None:
+    monkeypatch.setattr(comments_public, "PAGE_SIZE", 1)
+    comment_on(statement, 1)
+    comment_on(statement, 2)
+    first = wsgi_request("/en/s/viral/")
+    assert "cpage=2" in first.body.decode()
+    before = stored_pages()
+    second = wsgi_request("/en/s/viral/", query="cpage=2")
+    assert second.status == 200 and b"Comment number 2" in second.body
+    assert stored_pages() > before  # the page the discussion links to is cached like any other
+    newest_second = wsgi_request("/en/s/viral/", query="order=newest&cpage=2")
+    assert b"Comment number 1" in newest_second.body
+    stored = stored_pages()
+    assert stored > before
+    third = wsgi_request("/en/s/viral/", query="cpage=3")  # one past the end
+    assert third.status == 200 and b"Comment number" not in third.body
+    assert stored_pages() == stored
+    edit_behind_the_cache(statement, "Silent edit")
+    assert wsgi_request("/en/s/viral/", query="cpage=2").body == second.body
 
 
 def test_search_results_are_never_stored(statement) -> None:

@@ -351,10 +351,11 @@ def test_a_recovery_code_signs_in_once_in_place_of_the_phone(editor) -> None:
 
 def test_new_recovery_codes_replace_the_old_ones(editor) -> None:
     client = Client()
-    _device, _setup, old = enrolment(client, editor)
+    device, _setup, old = enrolment(client, editor)
     assert client.get("/admin/account/two-factor/recovery-codes/").status_code == 200
     assert StaticToken.objects.filter(device__user=editor).count() == 10  # GET changes nothing
-    page = client.post("/admin/account/two-factor/recovery-codes/")
+    page = client.post("/admin/account/two-factor/recovery-codes/",
+                       {"current_code": code_for(fresh(device))})
     assert csp_problems(page) == []
     new = RECOVERY_CODE.findall(page.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
@@ -389,3 +390,136 @@ def test_turning_two_factor_off_removes_the_recovery_codes(editor) -> None:
     client.post("/admin/account/two-factor/", {"action": "remove", "code": codes[0]})
     assert not TOTPDevice.objects.filter(user=editor).exists()
     assert not StaticToken.objects.filter(device__user=editor).exists()
+
+
+# Changing the second factor asks for the current one: a stolen or unlocked session alone must not
+# swap in its own authenticator, take fresh recovery codes or turn two-factor off.
+
+def replace_page(client: Client, user) -> TOTPDevice:
+    """Open "Set up a new phone"; the new (unconfirmed) device it shows."""
+    page = client.get("/admin/account/two-factor/?replace=1")
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
+def assert_unchanged(user, old_device: TOTPDevice, codes: list[str]) -> None:
+    """The old phone and the old recovery codes still sign in; no new phone was enrolled."""
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).get() == old_device
+    assert StaticToken.objects.filter(device__user=user).count() == len(codes)
+    assert sign_in_with_code(user.username, code_for(fresh(old_device)))[1].status_code == 302
+    assert sign_in_with_code(user.username, codes[-1])[1].status_code == 302
+
+
+@pytest.mark.parametrize("current", [None, "", "123456", "aaaa-aaaa"])
+def test_replacing_the_phone_without_the_current_code_is_refused(editor, current) -> None:
+    client = Client()
+    old_device, _setup, codes = enrolment(client, editor)
+    fresh(old_device)
+    page = client.get("/admin/account/two-factor/?replace=1").content.decode()
+    assert 'name="current_code"' in page
+    new_device = TOTPDevice.objects.get(user=editor, confirmed=False)
+    data = {"code": code_for(new_device)}
+    if current is not None:
+        data["current_code"] = current
+    refused = client.post("/admin/account/two-factor/", data)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert re.search(r'<ul class="errorlist"[^>]*>.*</ul><label for="id_current_code"', body), body
+    new_device.refresh_from_db()
+    assert not new_device.confirmed
+    assert AuditEntry.objects.filter(action="account.2fa_replaced").count() == 0
+    assert_unchanged(editor, old_device, codes)
+
+
+@pytest.mark.parametrize("with_recovery_code", [False, True])
+def test_replacing_the_phone_with_the_current_code(editor, with_recovery_code) -> None:
+    client = Client()
+    old_device, _setup, codes = enrolment(client, editor)
+    new_device = replace_page(client, editor)
+    current = codes[0] if with_recovery_code else code_for(fresh(old_device))
+    done = client.post("/admin/account/two-factor/", {"code": code_for(new_device),
+                                                      "current_code": current})
+    assert done.status_code == 200 and "the old one no longer works" in done.content.decode()
+    assert not TOTPDevice.objects.filter(pk=old_device.pk).exists()
+    assert client.get("/admin/").status_code == 200
+    assert sign_in_with_code("ed", code_for(fresh(new_device)))[1].status_code == 302
+    # A recovery code given here is used up like one given at sign-in.
+    assert StaticToken.objects.filter(device__user=editor).count() == (
+        9 if with_recovery_code else 10)
+
+
+def test_a_wrong_new_phone_code_does_not_use_up_the_current_code(editor) -> None:
+    client = Client()
+    old_device, _setup, codes = enrolment(client, editor)
+    new_device = replace_page(client, editor)
+    refused = client.post("/admin/account/two-factor/", {"code": "000000",
+                                                         "current_code": codes[0]})
+    assert "not valid" in refused.content.decode()
+    new_device.refresh_from_db()
+    assert not new_device.confirmed
+    assert StaticToken.objects.filter(device__user=editor).count() == 10
+    done = client.post("/admin/account/two-factor/", {"code": code_for(new_device),
+                                                      "current_code": codes[0]})
+    assert "the old one no longer works" in done.content.decode()
+
+
+@pytest.mark.parametrize("current", [None, "", "123456", "aaaa-aaaa"])
+def test_new_recovery_codes_without_the_current_code_are_refused(editor, current) -> None:
+    client = Client()
+    old_device, _setup, codes = enrolment(client, editor)
+    fresh(old_device)
+    page = client.get("/admin/account/two-factor/recovery-codes/").content.decode()
+    assert 'name="current_code"' in page
+    data = {} if current is None else {"current_code": current}
+    refused = client.post("/admin/account/two-factor/recovery-codes/", data)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert re.search(r'<ul class="errorlist"[^>]*>.*</ul><label for="id_current_code"', body), body
+    assert RECOVERY_CODE.findall(body) == []
+    assert not AuditEntry.objects.filter(action="account.recovery_codes_regenerated").exists()
+    assert_unchanged(editor, old_device, codes)
+
+
+def test_new_recovery_codes_with_a_recovery_code(editor) -> None:
+    client = Client()
+    _device, _setup, old = enrolment(client, editor)
+    page = client.post("/admin/account/two-factor/recovery-codes/", {"current_code": old[5]})
+    new = RECOVERY_CODE.findall(page.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    assert sign_in_with_code("ed", old[0])[1].status_code == 200
+
+
+def test_turning_two_factor_off_without_a_code_is_refused(editor) -> None:
+    client = Client()
+    old_device, _setup, codes = enrolment(client, editor)
+    for data in [{"action": "remove"}, {"action": "remove", "code": "123456"}]:
+        refused = client.post("/admin/account/two-factor/", data)
+        assert refused.status_code == 400
+    assert_unchanged(editor, old_device, codes)
+
+
+def test_the_lost_phone_grace_is_short_and_used_once(editor) -> None:
+    old_device, _setup, codes = enrolment(Client(), editor)
+    client, done = sign_in_with_code("ed", codes[0])
+    assert done.status_code == 302
+    page = client.get("/admin/account/two-factor/?replace=1").content.decode()
+    assert 'name="current_code"' not in page  # the recovery code just given is enough
+    session = client.session
+    session["accounts.recovery_sign_in_at"] -= 11 * 60  # later: another code is asked for
+    session.save()
+    new_device = replace_page(client, editor)
+    refused = client.post("/admin/account/two-factor/", {"code": code_for(new_device)})
+    assert refused.status_code == 400
+    assert TOTPDevice.objects.filter(pk=old_device.pk, confirmed=True).exists()
+    done = client.post("/admin/account/two-factor/", {"code": code_for(new_device),
+                                                      "current_code": codes[1]})
+    assert "the old one no longer works" in done.content.decode()
+    # Within the grace, one new phone; the next one asks for a code again.
+    client, _done = sign_in_with_code("ed", codes[2])
+    newer = replace_page(client, editor)
+    assert client.post("/admin/account/two-factor/",
+                       {"code": code_for(newer)}).status_code == 200
+    newest = replace_page(client, editor)
+    assert client.post("/admin/account/two-factor/",
+                       {"code": code_for(newest)}).status_code == 400
+    assert TOTPDevice.objects.get(user=editor, confirmed=True) == newer
