@@ -190,7 +190,7 @@ def main() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    from core.pagecache import statement_changed
+    from statements.pages import statement_changed
 
     statement_changed(statement.pk)
     print(f"{slug}: {signatures:,} signatures, {made} comments, statement id {statement.pk} "

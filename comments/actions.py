@@ -18,9 +18,9 @@ from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit, inserts
 from core.mail import absolute, queue_mail
-from core.pagecache import statement_changed
 from core.rendering import render_comment
 from statements.models import Statement
+from statements.pages import statement_changed
 
 CONFIRM_RESEND_SECONDS = 60 * 60 * 24
 
@@ -363,6 +363,7 @@ def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime)
     with transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(comments_lock_mode=mode,
                                                          comments_locked_until=until)
+        statement_changed(statement.pk, row=True)
         statement.comments_lock_mode, statement.comments_locked_until = mode, until
         audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
 
@@ -371,6 +372,7 @@ def do_lift_lockdown(actor: Any, statement: Statement) -> None:
     with transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(comments_lock_mode="",
                                                          comments_locked_until=None)
+        statement_changed(statement.pk, row=True)
         statement.comments_lock_mode, statement.comments_locked_until = "", None
         audit.record(actor, "comment.lockdown.lift", statement)
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import pagecache
+from core.generations import KeptCopy
 from signatures.models import normalise_email as mailbox
 from statements.models import Statement
 
@@ -252,4 +252,4 @@ def _load_settings() -> ModerationSettings:
     return ModerationSettings.objects.get_or_create(pk=1)[0]
 
 
-_current_settings = pagecache.KeptCopy((ModerationSettings.GENERATION_KEY,), _load_settings)
+_current_settings = KeptCopy((ModerationSettings.GENERATION_KEY,), _load_settings)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext
 from comments import rules
 from comments.forms import BODY_MAX, NAME_MAX
 from comments.models import Comment
-from core import pagecache
 from core.protection import HONEYPOT_FIELD, TOKEN_FIELD, form_token
+from pages.store import declare_query
 from statements.models import Statement
 
 PAGE_SIZE = 50  # top-level comments per page; their replies come with them
@@ -231,7 +231,7 @@ def comment_section(statement: Statement, request: HttpRequest) -> dict[str, Any
     # The page depends on these two, spelled as _page_url spells them: anything else in the
     # query (?cpage=abc, ?order=oldest, a page past the end) gets this page but is not stored
     # under its own key.
-    pagecache.declare_query(request.META, order="" if order == "oldest" else order,
+    declare_query(request.META, order="" if order == "oldest" else order,
                             cpage=str(page) if page > 1 and roots else "")
     thread = ThreadRenderer(statement, is_open).render(roots, children) if roots else ""
     return {

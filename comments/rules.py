@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings
-from core import pagecache
+from core.generations import KeptCopy
 from statements.models import Statement
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
@@ -100,7 +100,7 @@ def _load_bans() -> dict[str, datetime]:
     return until
 
 
-_bans = pagecache.KeptCopy((BANS_GENERATION_KEY,), _load_bans)
+_bans = KeptCopy((BANS_GENERATION_KEY,), _load_bans)
 
 
 def bans_changed(**_signal: Any) -> None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
 
 
@@ -7,10 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = "undersigned"
 
     def ready(self) -> None:
-        from core import pagecache
+        from core.generations import settings_changed
         from core.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self)
-        # In every process (web, worker, import command): a statement saved anywhere is fresh
-        # on the site at once.
-        pagecache.connect_model_signals()
+        setting_changed.connect(settings_changed, dispatch_uid="generations-settings")

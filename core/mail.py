@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import email.policy
 import smtplib
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -90,16 +90,29 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
     return subject.strip(), body.strip() + "\n"
 
 
+class Footer(Protocol):
+    def __call__(self, to: str, language: str | None, *, record: object | None) -> str: ...
+
+
+_footers: list[Footer] = []
+
+
+def add_footer(footer: Footer) -> None:
+    """Append ``footer(to, language, record=…)`` to every mail to a signer or commenter (the
+    privacy app adds the data-rights link this way: core cannot import it)."""
+    if footer not in _footers:
+        _footers.append(footer)
+
+
 def compose_mail(to: str, template: str, context: dict[str, Any], *, language: str,
                  record: object | None = None, data_rights: bool = True) -> tuple[str, str]:
     """Subject and body of a mail; every mail to a signer or commenter ends with their "see or
-    erase your data" link. Pass the Signature or Comment the mail is about as ``record`` so the
-    link needs no address lookup."""
-    from privacy.links import mail_footer
-
+    erase your data" link (the footers added by ``add_footer``). Pass the Signature or Comment
+    the mail is about as ``record`` so the link needs no address lookup."""
     subject, body = render_mail(template, context, language)
     if data_rights:
-        body += mail_footer(to, language, record=record)
+        for footer in _footers:
+            body += footer(to, language, record=record)
     return subject, body
 
 

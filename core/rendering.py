@@ -8,9 +8,10 @@ Raw HTML in the source is never passed through, and nh3 sanitises whatever markd
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import unquote
 
 import nh3
 from django.utils.translation import gettext
@@ -194,3 +195,19 @@ def render_comment(text: str) -> str:
         html, tags=COMMENT_TAGS, attributes={"a": {"href"}}, url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",
     )
+
+
+_image_md = MarkdownIt("commonmark")
+
+
+def body_images(body: str) -> Iterable[tuple[str, str, str]]:
+    """(src, alt, title) of every image in a Markdown text."""
+    stack = list(_image_md.parse(body))
+    while stack:
+        token = stack.pop(0)
+        if token.type == "image":
+            alt = token.content or "".join(c.content for c in token.children or [])
+            # markdown-it percent-encodes addresses (río.png -> r%C3%ADo.png); files have names.
+            src = unquote(str(token.attrGet("src") or ""))
+            yield src, alt, str(token.attrGet("title") or "")
+        stack[0:0] = list(token.children or [])

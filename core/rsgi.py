@@ -92,9 +92,9 @@ def environ_from(scope: Scope) -> dict[str, Any]:
     return environ
 
 
-# The request headers the fast path (the page cache: core.pagecache.lookup and Entry.answer)
+# The request headers the fast path (the page cache: pages.store.lookup and Entry.answer)
 # reads, under their environ keys. tests/performance/test_rsgi_seams.py checks the list
-# against what core/pagecache.py reads, so a new header there cannot be silently missed here.
+# against what pages/store.py reads, so a new header there cannot be silently missed here.
 FAST_PATH_HEADERS = (
     ("host", "HTTP_HOST"), ("accept-encoding", "HTTP_ACCEPT_ENCODING"),
     ("accept-language", "HTTP_ACCEPT_LANGUAGE"), ("if-none-match", "HTTP_IF_NONE_MATCH"),

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
+from core import data_rights
 from core.mail import absolute
 from core.protection import base36, canonical_number
 
 SALT = "undersigned.privacy.data-rights"
 MAX_AGE_SECONDS = 180 * 24 * 60 * 60
-KINDS = ("s", "c")  # signature, comment
 
 
 class BadToken(Exception):
@@ -38,42 +38,29 @@ def _mac(kind: str, record_id: int, issued: str, email: str) -> str:
 
 
 def _record_email(kind: str, record_id: int) -> str:
-    if kind == "s":
-        from signatures.models import Signature
-
-        return Signature.objects.filter(pk=record_id).values_list("email", flat=True).first() or ""
-    from comments.models import Comment
-
-    return Comment.objects.filter(pk=record_id).values_list("email", flat=True).first() or ""
+    holder = data_rights.by_kind(kind)
+    return holder.address_of(record_id) if holder is not None else ""
 
 
 def _record_for(email: str) -> tuple[str, int, str] | None:
-    """The newest record held for exactly this mailbox, with the address as it stores it."""
-    from comments.models import Comment
-    from signatures.models import Signature
-
+    """The newest record held for exactly this mailbox, with the address as it stores it (the
+    first registered kind that holds one: a signature before a comment)."""
     address = normalise(email)
     if not address:
         return None
-    signature = (Signature.objects.for_address(address).order_by("-id")
-                 .values_list("pk", "email").first())
-    if signature:
-        return "s", *signature
-    comment = (Comment.objects.of_mailbox(address).order_by("-id")
-               .values_list("pk", "email").first())
-    return ("c", *comment) if comment else None
-
-
-def _kind_of(record: object) -> str:
-    label = record._meta.label_lower  # type: ignore[attr-defined]
-    return {"signatures.signature": "s", "comments.comment": "c"}[label]
+    for holder in data_rights.holders():
+        found = holder.newest(address)
+        if found:
+            return holder.kind, *found
+    return None
 
 
 def make_token(email: str, *, now: float | None = None, record: object | None = None) -> str | None:
     """``record`` (the Signature or Comment a mail is about) saves a lookup by address."""
-    if record is not None and normalise(getattr(record, "email", "")) == normalise(email):
+    holder = data_rights.kind_of(record) if record is not None else None
+    if holder is not None and normalise(getattr(record, "email", "")) == normalise(email):
         found: tuple[str, int, str] | None = (
-            _kind_of(record), record.pk, record.email)  # type: ignore[attr-defined]
+            holder.kind, record.pk, record.email)  # type: ignore[union-attr]
     else:
         found = _record_for(email)
     if found is None:
@@ -93,7 +80,7 @@ def read_token(token: str, *, now: float | None = None) -> str:
     except (ValueError, IndexError) as exc:
         raise BadToken("malformed") from exc
     # compare_digest refuses non-ASCII text with a TypeError: check the shape first.
-    if (kind not in KINDS or record_id <= 0 or len(issued) > 8 or len(mac) != 32
+    if (data_rights.by_kind(kind) is None or record_id <= 0 or len(issued) > 8 or len(mac) != 32
             or not mac.isascii() or not mac.isalnum()):
         raise BadToken("malformed")
     email = _record_email(kind, record_id)

@@ -12,15 +12,14 @@ from django.tasks import TaskContext, task
 
 from core.mail import compose_mail, deliver
 from core.sealed import BadSeal, forget_task_arguments, unseal
+from privacy.holdings import holds_anything
+from privacy.links import data_rights_url
 
 LINK_REQUEST = "privacy.link-request"  # the purpose the request form seals addresses for
 
 
 @task(queue_name="mail", takes_context=True)
 def mail_data_rights_link(context: TaskContext, sealed: str, language: str) -> None:
-    from privacy.actions import holds_anything
-    from privacy.links import data_rights_url
-
     try:
         email = unseal(sealed, LINK_REQUEST)
     except BadSeal:  # blanked already (a re-run) or the secret key changed: nothing to send

@@ -15,10 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from comments import actions as comment_actions
 from core.protection import Limit, ip_hash, is_same_origin, within_limits
 from core.sealed import keyed_hash
 from privacy import actions
 from privacy.forms import ForgetForm, RequestLinkForm
+from privacy.holdings import export_for_address
 from privacy.links import BadToken, make_token, normalise, read_token
 
 LINK_IP_LIMIT = Limit("privacy-link-ip", 20, 3600)
@@ -82,13 +84,11 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 
 def _remove_comment(request: HttpRequest, email: str) -> HttpResponse:
     """Remove one published (or held) comment of this mailbox, at any time."""
-    from comments import actions as comment_actions
-
     comment_id = request.POST.get("comment", "")
     if not (comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18
             and comment_actions.remove_for_address(email, int(comment_id))):
         return render(request, "privacy/your_data.html",
-                      {"data": actions.export_for_address(email), "form": ForgetForm(),
+                      {"data": export_for_address(email), "form": ForgetForm(),
                        "remove_error": True}, status=400)
     # The link may have named the comment just removed: go on under a fresh one.
     token = make_token(email)
@@ -114,7 +114,7 @@ def your_data(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "privacy/bad_link.html", {}, status=403)
         action = request.POST.get("action")
         if action == "download":
-            data = actions.export_for_address(email)
+            data = export_for_address(email)
             response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2,
                                                ensure_ascii=False),
                                     content_type="application/json; charset=utf-8")
@@ -128,9 +128,9 @@ def your_data(request: HttpRequest, token: str) -> HttpResponse:
                 actions.forget_address(email)
                 return render(request, "privacy/forgotten.html", {})
             return render(request, "privacy/your_data.html",
-                          {"data": actions.export_for_address(email), "form": form}, status=400)
+                          {"data": export_for_address(email), "form": form}, status=400)
         return render(request, "privacy/your_data.html",
-                      {"data": actions.export_for_address(email), "form": ForgetForm()}, status=400)
+                      {"data": export_for_address(email), "form": ForgetForm()}, status=400)
     return render(request, "privacy/your_data.html",
-                  {"data": actions.export_for_address(email), "form": ForgetForm(),
+                  {"data": export_for_address(email), "form": ForgetForm(),
                    "removed": request.GET.get("removed") == "1"})

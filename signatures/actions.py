@@ -6,113 +6,34 @@ signatures.intake, which applies them in batches."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from core import audit, pagecache, sealed
-from core.mail import absolute
-from signatures import intake, tokens
+from core import audit, sealed
+from signatures import intake
+from signatures.intake import SignerDetails
 from signatures.models import Signature, SignatureCounter
-from signatures.tasks import RESEND, mail_signer, resend_confirmation
+from signatures.tasks import (
+    RESEND,
+    queue_signer_mail,
+    resend_confirmation,
+)
 from statements.actions import (
     current_revision,
     find_or_create_organisation,
     remove_orphaned_organisations,
 )
 from statements.models import Organisation, Statement
-
-# A victim's address typed into the form by someone else: at most this many mails per
-# signature, and never two within the interval.
-MAX_MAILS_PER_SIGNATURE = 5
-MIN_MAIL_INTERVAL = timedelta(minutes=5)
+from statements.pages import statement_changed
 
 
 class NotConfirmable(Exception):
     """The signature is no longer waiting for confirmation (confirmed, withdrawn, rejected)."""
-
-
-@dataclass(frozen=True)
-class SignerDetails:
-    kind: str
-    name: str
-    organisation: str
-    role: str
-    country: str
-    email: str
-    show_name: bool
-    comment: str
-
-
-# --- links and mails ---------------------------------------------------------------------------
-
-def link(signature: Signature, purpose: str, language: str | None = None) -> str:
-    name = "signatures:confirm" if purpose == tokens.CONFIRM else "signatures:manage"
-    with translation.override(language or signature.language):
-        return absolute(reverse(name, args=[tokens.make_token(signature, purpose)]))
-
-
-def statement_title(statement: Statement, language: str) -> str:
-    if language != statement.language:
-        version = statement.translations.filter(language=language).only("title").first()
-        if version:
-            return version.title
-    return statement.title
-
-
-def mail_context(signature: Signature, template: str, language: str, *, again: bool = False
-                 ) -> dict[str, Any]:
-    """What the signer's mail templates show; built by the task worker when the mail leaves."""
-    statement = signature.statement
-    context: dict[str, Any] = {
-        "signature": signature,
-        "statement": statement,
-        "title": statement_title(statement, language),
-        "manage_url": link(signature, tokens.MANAGE, language),
-        "statement_url": absolute(_statement_path(statement, language)),
-        "expiry_days": settings.UNDERSIGNED.get("UNCONFIRMED_EXPIRY_DAYS") or 7,
-        "again": again,
-    }
-    if template == "confirm":
-        context["confirm_url"] = link(signature, tokens.CONFIRM, language)
-    if template == "rejected":
-        context["message"] = statement.rejection_message
-    return context
-
-
-def _mail(signature: Signature, template: str, language: str, *, again: bool = False) -> None:
-    """Queue a mail to the signer: a task row in the caller's transaction, rendered later."""
-    mail_signer.enqueue(signature_id=signature.pk, template=template, language=language,
-                        again=again)
-
-
-def _statement_path(statement: Statement, language: str) -> str:
-    with translation.override(language):
-        return statement.get_absolute_url()
-
-
-def _may_mail(signature: Signature, now: Any) -> bool:
-    if not signature.email or signature.mails_sent >= MAX_MAILS_PER_SIGNATURE:
-        return False
-    return signature.last_mailed_at is None or now - signature.last_mailed_at >= MIN_MAIL_INTERVAL
-
-
-def mail_again(signature: Signature, language: str) -> bool:
-    """Mail an existing signer: the confirmation again while pending, else the manage link."""
-    now = timezone.now()
-    if not _may_mail(signature, now):
-        return False
-    template = "confirm" if signature.status == Signature.Status.UNCONFIRMED else "already_signed"
-    _mail(signature, template, language, again=True)
-    Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1,
-                                                     last_mailed_at=now)
-    return True
 
 
 # --- counters ----------------------------------------------------------------------------------
@@ -127,7 +48,7 @@ def _apply_counts(signature: Signature, before: tuple[int, int]) -> None:
     after = _counted(signature)
     total, named = after[0] - before[0], after[1] - before[1]
     if before != (0, 0) or after != (0, 0):
-        pagecache.statement_changed(signature.statement_id)  # takes effect on commit
+        statement_changed(signature.statement_id)  # takes effect on commit
     if not (total or named):
         return
     field = "organisations" if signature.is_organisation else "individuals"
@@ -166,7 +87,7 @@ def reconcile_counts(statements: Iterable[Statement] | None = None) -> list[Stat
             if any(getattr(counter, k) != v for k, v in values.items()):
                 SignatureCounter.objects.filter(pk=counter.pk).update(**values)
                 fixed.append(statement)
-                pagecache.statement_changed(statement.pk)
+                statement_changed(statement.pk)
     return fixed
 
 
@@ -224,16 +145,6 @@ def do_resend_confirmation(statement: Statement, email: str, language: str) -> N
     the worker looks it up (``mail_pending_again``)."""
     resend_confirmation.enqueue(statement_id=statement.pk, sealed=sealed.seal(email, RESEND),
                                 language=language)
-
-
-def mail_pending_again(statement_id: int, email: str, language: str) -> bool:
-    """The worker's half of a resend: the confirmation again if this address has a pending
-    signature on the statement and the mail limits allow it. Locked so that two resends
-    running at once cannot both pass the interval check."""
-    with transaction.atomic():
-        pending = (Signature.objects.unconfirmed().select_for_update()
-                   .filter(statement_id=statement_id, email=email).first())
-        return pending is not None and mail_again(pending, language)
 
 
 def is_held(statement: Statement, kind: str) -> bool:
@@ -378,7 +289,7 @@ def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
             _apply_counts(signature, before)
             _drop_orphans(signature, signature.organisation_id)
             if signature.statement.rejection_message.strip() and signature.email:
-                _mail(signature, "rejected", signature.language)
+                queue_signer_mail(signature, "rejected", signature.language)
             audit.record(actor, "signature.reject", signature, statement=signature.statement_id)
             done += 1
     return done
@@ -390,7 +301,7 @@ def do_moderate_comments(signatures: QuerySet[Signature], actor: Any, *, approve
         with transaction.atomic():
             Signature.objects.filter(pk=signature.pk).update(comment_approved=approve)
             if signature.status == Signature.Status.VISIBLE:
-                pagecache.statement_changed(signature.statement_id)
+                statement_changed(signature.statement_id)
             audit.record(actor, "signature.comment_approve" if approve else
                          "signature.comment_hide", signature, statement=signature.statement_id)
             done += 1
@@ -405,7 +316,7 @@ def do_link_organisation(signature: Signature, organisation: Organisation | None
     signature.organisation = organisation
     signature.save()
     if signature.status == Signature.Status.VISIBLE:
-        pagecache.statement_changed(signature.statement_id)
+        statement_changed(signature.statement_id)
     if unlinked != signature.organisation_id:
         _drop_orphans(signature, unlinked)
     audit.record(actor, "signature.link_organisation", signature,

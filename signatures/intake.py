@@ -28,21 +28,17 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from dataclasses import dataclass
 from itertools import batched
-from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
 from core import inserts
-from signatures import actions
 from signatures.models import Signature, SignOn, new_token_salt, shown_name, sort_key
-from signatures.tasks import mail_confirmations
+from signatures.tasks import mail_again, mail_confirmations
 from statements.models import Statement
-
-if TYPE_CHECKING:
-    from signatures.actions import SignerDetails
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +54,18 @@ VACUUM_EVERY = 5000
 
 _last_applied = float("-inf")
 _applied_since_vacuum = 0
+
+
+@dataclass(frozen=True)
+class SignerDetails:
+    kind: str
+    name: str
+    organisation: str
+    role: str
+    country: str
+    email: str
+    show_name: bool
+    comment: str
 
 
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
@@ -168,7 +176,7 @@ def _store(pending: list[Pending]) -> None:
         # None: an earlier sign-on from this address is being applied by another applier,
         # whose confirmation mail covers this one.
         if signer is not None:
-            actions.mail_again(signer, language)
+            mail_again(signer, language)
 
 
 def _store_alone(row: Pending) -> None:

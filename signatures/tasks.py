@@ -4,21 +4,27 @@ The signing path only writes the signature and a task row naming it; the worker 
 from the signature as it is when the mail leaves. A signature withdrawn, erased or expired
 meanwhile gets no mail, and the task table never holds a signer's address or the links mailed to
 them (a resend request carries the address sealed, blanked once the worker has looked it up:
-core.sealed).
+core.sealed). The limits on mails to one signature live here too: a victim's address typed into
+the form by someone else gets a bounded number of them.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.tasks import TaskContext, task
+from django.utils import timezone
 
 from core import cpu
 from core.mail import compose_mail, deliver, server_unavailable
-from core.maintenance import retry_only, retryable
 from core.sealed import BadSeal, forget_task_arguments, unseal
+from core.taskqueue import retry_only, retryable
+from signatures.mailing import mail_context
 from signatures.models import Signature, SignOn
 from statements import lookup
 from statements.models import Statement
@@ -34,8 +40,6 @@ def _signers_waiting() -> bool:
 
 
 def _send(signature_id: int, template: str, language: str | None, again: bool) -> None:
-    from signatures.actions import mail_context
-
     cpu.wait_while(_signers_waiting)  # a surge of sign-ons first; this mail is queued anyway
     signature = Signature.objects.filter(pk=signature_id).first()
     if signature is None or not signature.email:
@@ -58,6 +62,47 @@ def mail_signer(signature_id: int, template: str, language: str, again: bool = F
     _send(signature_id, template, language, again)
 
 
+# A victim's address typed into the form by someone else: at most this many mails per
+# signature, and never two within the interval.
+MAX_MAILS_PER_SIGNATURE = 5
+MIN_MAIL_INTERVAL = timedelta(minutes=5)
+
+
+
+def queue_signer_mail(signature: Signature, template: str, language: str, *, again: bool = False) -> None:
+    """Queue a mail to the signer: a task row in the caller's transaction, rendered later."""
+    mail_signer.enqueue(signature_id=signature.pk, template=template, language=language,
+                        again=again)
+
+
+def _may_mail(signature: Signature, now: Any) -> bool:
+    if not signature.email or signature.mails_sent >= MAX_MAILS_PER_SIGNATURE:
+        return False
+    return signature.last_mailed_at is None or now - signature.last_mailed_at >= MIN_MAIL_INTERVAL
+
+
+def mail_again(signature: Signature, language: str) -> bool:
+    """Mail an existing signer: the confirmation again while pending, else the manage link."""
+    now = timezone.now()
+    if not _may_mail(signature, now):
+        return False
+    template = "confirm" if signature.status == Signature.Status.UNCONFIRMED else "already_signed"
+    queue_signer_mail(signature, template, language, again=True)
+    Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1,
+                                                     last_mailed_at=now)
+    return True
+
+
+def mail_pending_again(statement_id: int, email: str, language: str) -> bool:
+    """The worker's half of a resend: the confirmation again if this address has a pending
+    signature on the statement and the mail limits allow it. Locked so that two resends
+    running at once cannot both pass the interval check."""
+    with transaction.atomic():
+        pending = (Signature.objects.unconfirmed().select_for_update()
+                   .filter(statement_id=statement_id, email=email).first())
+        return pending is not None and mail_again(pending, language)
+
+
 RESEND = "signatures.resend"  # the purpose the resend form seals addresses for
 
 
@@ -66,8 +111,6 @@ def resend_confirmation(context: TaskContext, statement_id: int, sealed: str, la
                         ) -> None:
     """Every resend request, for a pending address or an unknown one, is this one task row: the
     lookup happens here, where its duration tells nobody anything."""
-    from signatures.actions import mail_pending_again
-
     try:
         email = unseal(sealed, RESEND)
     except BadSeal:  # blanked already (a re-run) or the secret key changed: nothing to send
@@ -88,7 +131,7 @@ def mail_confirmations(context: TaskContext, signature_ids: list[int]) -> None:
     Batched for the delivery rate (docs/benchmarks.md). Delivery stays at least once, and a
     mail the server took is not sent again: when the mail server is unavailable the batch
     stops, records in its own row the mails not sent yet and fails with the server's error,
-    which the scheduler's retry rule knows (core.maintenance.recover_tasks), so the retry
+    which the scheduler's retry rule knows (core.taskqueue.recover_tasks), so the retry
     sends only those. A mail refused on its own does not stop the others; it is recorded
     and retried the same way."""
     failed: list[int] = []

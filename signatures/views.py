@@ -19,13 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import pagecache, proof_of_work, protection
+from core import proof_of_work, protection
 from core.handlers import public_form
 from core.protection import Limit
+from pages.decorators import cached_page
+from pages.store import declare_query
 from signatures import actions, public, surge, tokens
 from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
 from signatures.models import Signature
-from statements import lookup
+from signatures.tasks import MAX_MAILS_PER_SIGNATURE, MIN_MAIL_INTERVAL
+from statements import lookup, pages
 from statements.models import Statement
 
 MAX_BODY_BYTES = 16 * 1024
@@ -149,8 +152,8 @@ def sent(request: HttpRequest, slug: str) -> HttpResponse:
     # The mail limits, said to everyone: whether one went out minutes ago is not for the page
     # to tell, but when to ask again is true for every address (docs/signing.md, "No mail?").
     return render(request, "signatures/sent.html", {
-        "statement": statement, "max_mails": actions.MAX_MAILS_PER_SIGNATURE,
-        "interval_minutes": int(actions.MIN_MAIL_INTERVAL.total_seconds() // 60)})
+        "statement": statement, "max_mails": MAX_MAILS_PER_SIGNATURE,
+        "interval_minutes": int(MIN_MAIL_INTERVAL.total_seconds() // 60)})
 
 
 @csrf_exempt
@@ -294,6 +297,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 SEARCH_LIMIT = Limit("signatories:search", 60, 60)
 
 
+@cached_page(pages.page_of_statement)
 @require_safe
 def signatories(request: HttpRequest, slug: str) -> HttpResponse:
     """The full list: one kind at a time, keyset-paginated, searchable, two orders.
@@ -322,7 +326,7 @@ def signatories(request: HttpRequest, slug: str) -> HttpResponse:
         # made-up searches cannot fill one.
         return _private(response)
     # Declared without ``after``: a page after a cursor does not match, so it is not stored.
-    pagecache.declare_query(request.META, **{name: request.GET.get(name, "")
+    declare_query(request.META, **{name: request.GET.get(name, "")
                                              for name in public.LIST_PARAMETERS
                                              if name != "after"})
     return response

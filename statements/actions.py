@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import audit, pagecache
+from core import audit
 from core.mail import absolute, queue_mail
+from statements import pages
 from statements.models import Organisation, Revision, Statement, StatementIssuer, Translation
 
 
@@ -42,7 +43,7 @@ def record_revisions(statement: Statement, actor: Any) -> list[Revision]:
 
 def _changed(statement: Statement) -> None:
     """Cached public pages show the change (the page cache also bumps again on commit)."""
-    pagecache.statement_changed(statement.pk)
+    pages.statement_changed(statement.pk)
 
 
 def current_revision(statement: Statement) -> Revision | None:
@@ -172,9 +173,10 @@ def do_start_surge(statement_id: int, *, per_minute: int, now: datetime | None =
         if statement is None or not statement.surge_may_start(now):
             return False
         until = now + timedelta(minutes=_surge_minutes())
-        # Through the queryset's update: the page and every process's copy of the row
-        # (statements.lookup) learn of it, so the form asks for proof of work at once.
         Statement.objects.filter(pk=statement_id).update(surge_started_at=now, surge_until=until)
+        # The page and every process's copy of the row (statements.lookup) learn of it, so
+        # the form asks for proof of work at once.
+        pages.statement_changed(statement_id, row=True)
         audit.record(None, "statement.surge.start", statement, per_minute=per_minute,
                      until=until.isoformat())
         admin_url = absolute(reverse("admin:statements_statement_change", args=[statement_id]))
@@ -200,6 +202,7 @@ def do_end_surge(statement: Statement, actor: Any, *, now: datetime | None = Non
         Statement.objects.filter(pk=statement.pk).update(
             surge_started_at=None, surge_until=None,
             surge_paused_until=now + timedelta(minutes=_surge_minutes()))
+        pages.statement_changed(statement.pk, row=True)
         audit.record(actor, "statement.surge.end", current)
     return True
 
@@ -213,5 +216,5 @@ def refresh_ended_surges(now: datetime) -> int:
                                           surge_until__gt=now - timedelta(minutes=15))
                  .values_list("pk", flat=True))
     if ended:
-        pagecache.statement_rows_changed(ended)
+        pages.statement_changed(*ended, row=True)
     return len(ended)

@@ -6,13 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.images import check_image, process_upload
+from core.rendering import body_images
 from statements.models import Statement, StatementImage, Translation
 
 
 def check_image_descriptions(body: str) -> str:
     """Every image in a text needs a description (its alternative text)."""
-    from statements.importer import body_images
-
     missing = [src for src, alt, _title in body_images(body or "") if src and not alt.strip()]
     if missing:
         raise ValidationError(

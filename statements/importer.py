@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import yaml
 from django.conf import settings
@@ -23,10 +22,9 @@ from django.core.validators import validate_unicode_slug
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
-from markdown_it import MarkdownIt
 
 from core.images import check_image
-from core.rendering import split_caption
+from core.rendering import body_images, split_caption
 from statements import actions
 from statements.forms import clean_source_name, image_digest, store_image
 from statements.models import (
@@ -242,22 +240,6 @@ def _date(path: Path, meta: dict) -> dt.datetime | None:
     return moment
 
 
-_image_md = MarkdownIt("commonmark")
-
-
-def body_images(body: str) -> Iterable[tuple[str, str, str]]:
-    """(src, alt, title) of every image in a Markdown text."""
-    stack = list(_image_md.parse(body))
-    while stack:
-        token = stack.pop(0)
-        if token.type == "image":
-            alt = token.content or "".join(c.content for c in token.children or [])
-            # markdown-it percent-encodes addresses (río.png -> r%C3%ADo.png); files have names.
-            src = unquote(str(token.attrGet("src") or ""))
-            yield src, alt, str(token.attrGet("title") or "")
-        stack[0:0] = list(token.children or [])
-
-
 def _check_inside(spec: StatementSpec, source: Path, resolved: Path, what: str) -> None:
     """Images and translations come from the import file's folder (or below it): an import
     file from someone else must not make the importer copy ``../../etc/…`` or whatever a
@@ -414,14 +396,6 @@ def _category(name: str) -> Category:
     return found or Category.objects.create(name=name, slug=slug)
 
 
-def _record_signed_on(statement: Statement, names: list[str], actor: Any) -> None:
-    from signatures.actions import do_record_organisation
-
-    # Recording is idempotent per organisation, so a re-import adds only new names.
-    for name in names:
-        do_record_organisation(statement, name, actor)
-
-
 def _store_images(statement: Statement, spec: StatementSpec, written: list[str]) -> None:
     for ref in spec.images.values():
         image = (StatementImage.objects.filter(statement=statement, source_name=ref.name).first()
@@ -436,7 +410,8 @@ def _store_images(statement: Statement, spec: StatementSpec, written: list[str])
 
 
 @transaction.atomic
-def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool) -> Statement:
+def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool,
+           record_signed_on: SignedOnRecorder | None) -> Statement:
     statement = Statement.objects.select_for_update().filter(slug=spec.slug).first()
     created = statement is None
     source_name = spec.source.name
@@ -486,18 +461,26 @@ def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool
                       "body": item.body})
     actions.do_save_statement(statement, actor, created=created,
                               previous_status=previous_status or Statement.Status.DRAFT)
-    _record_signed_on(statement, spec.signed_on, actor)
+    if record_signed_on is not None and spec.signed_on:
+        record_signed_on(statement, spec.signed_on, actor)
     return statement
 
 
-def import_statement(path: Path, actor: Any = None, *, replace: bool = False) -> tuple[
-        Statement, StatementSpec]:
+# Records the organisations a file lists under ``signed_on`` (the signatures app does: it sits
+# above statements, so the caller hands it in), inside the import's transaction.
+SignedOnRecorder = Callable[[Statement, list[str], Any], None]
+
+
+def import_statement(path: Path, actor: Any = None, *, replace: bool = False,
+                     record_signed_on: SignedOnRecorder | None = None
+                     ) -> tuple[Statement, StatementSpec]:
     """Import one file (and the translations and images it names); all or nothing."""
     spec = read_statement_file(path)
     actor = actor or f"import-statement {spec.source.name}"
     written: list[str] = []
     try:
-        statement = _write(spec, actor, written, replace=replace)
+        statement = _write(spec, actor, written, replace=replace,
+                           record_signed_on=record_signed_on)
     except BaseException:
         # The transaction is rolled back; take back the image files written inside it.
         for name in written:

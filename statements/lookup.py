@@ -2,7 +2,7 @@
 
 On a viral day one statement takes hundreds of sign-ons and comments a second; reading its row
 for each cost more than all of the request's other checks together. A copy is kept while the
-statement's row generation stays the same (``core.pagecache.statement_row_changed``: every
+statement's row generation stays the same (``statements.pages.statement_changed(..., row=True)``: every
 change to a statement — admin, import, lockdown — bumps it, but new signatures and comments do
 not), and each process re-reads generations at least every second, so a change reaches the
 forms as fast as it reaches the cached page the form was on. As for pages, the generations
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from core import pagecache
 from statements.models import Statement
+from statements.pages import row_generations
 
 # The text is not needed to sign or comment, and it is the bulk of the row.
 _TEXT_FIELDS = ("body", "body_html", "summary")
@@ -27,7 +27,7 @@ _copies: dict[tuple[str, object], tuple[tuple[str, ...], Statement]] = {}
 
 
 def _generations(statement_id: int) -> tuple[str, ...]:
-    return pagecache.current_generations(pagecache.row_dependencies(statement_id))
+    return row_generations(statement_id)
 
 
 def public_statement(*, slug: str | None = None, pk: int | None = None) -> Statement:

@@ -8,13 +8,12 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from core.pagecache import statement_rows_changed
 from core.rendering import ResolvedImage, render_statement, text_direction
 
 
@@ -75,22 +74,6 @@ class StatementQuerySet(models.QuerySet):
 
     def published(self) -> StatementQuerySet:
         return self.filter(status=Statement.Status.PUBLISHED)
-
-    def update(self, **kwargs: Any) -> int:
-        """Django's UPDATE, announced as a save is: an UPDATE sends no ``post_save``, and the
-        statements' cached pages and the forms' per-process copies (``statements.lookup``)
-        would otherwise stay stale until the next save."""
-        if self.query.is_sliced:
-            raise TypeError("Cannot update a query once a slice has been taken.")
-        with transaction.atomic(using=self.db):
-            # Locked while they change (PostgreSQL): the rows announced are the rows updated.
-            changed = list(self.select_for_update(of=("self",)).values_list("pk", flat=True))
-            if not changed:
-                return 0
-            count = models.QuerySet.update(
-                self.model._base_manager.using(self.db).filter(pk__in=changed), **kwargs)
-            statement_rows_changed(changed)
-        return count
 
 
 class Statement(models.Model):

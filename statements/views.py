@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import get_language, override
 from django.views.decorators.http import require_safe
 
-from comments.public import comment_section
-from signatures.public import signatory_section
+from pages.decorators import cached_page
+from statements import pages
 from statements.models import Category, Organisation, Statement, Translation
 
 UI_LANGUAGES = dict(settings.LANGUAGES)
@@ -83,8 +83,6 @@ def _render_statement(request: HttpRequest, statement: Statement, language: str 
         "featured": statement.featured_image.resolved() if statement.featured_image else None,
         "featured_image": statement.featured_image,
         "preview": not statement.is_public,
-        "signatories": signatory_section(statement, request),
-        "discussion": comment_section(statement, request),
     }
     response = render(request, "statements/detail.html", context)
     if not statement.is_public:
@@ -92,16 +90,19 @@ def _render_statement(request: HttpRequest, statement: Statement, language: str 
     return response
 
 
+@cached_page(pages.page_of_statement)
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_statement(request, _statement_for(request, slug), None)
 
 
+@cached_page(pages.page_of_statement)
 @require_safe
 def detail_version(request: HttpRequest, slug: str, language: str) -> HttpResponse:
     return _render_statement(request, _statement_for(request, slug), language)
 
 
+@cached_page(pages.page_of_site)
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     statements = (Statement.objects.listed().select_related("category")
@@ -110,6 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
                                                     "categories": Category.objects.all()})
 
 
+@cached_page(pages.page_of_site)
 @require_safe
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
@@ -119,6 +121,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
                   {"category": category, "statements": statements})
 
 
+@cached_page(pages.page_of_site)
 @require_safe
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)

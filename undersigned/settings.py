@@ -25,6 +25,10 @@ INSTALLED_APPS = [
     "comments",
     "accounts",
     "privacy",
+    # The page cache: remove it and the site still works, rendering every page (pages/).
+    "pages",
+    # Site operations: serve, scheduler, backup, restore, demo, import (ops/).
+    "ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,8 +43,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: serves cached public pages and stores what the rest of the stack answered.
-    "core.pagecache_middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Headers first, so that even an early 400 from RequestLimits carries them.
@@ -57,6 +59,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if "pages" in INSTALLED_APPS:
+    # First: serves cached public pages and stores what the rest of the stack answered.
+    MIDDLEWARE.insert(0, "pages.middleware.PageCacheMiddleware")
 
 # POSTs to the public forms (views marked core.handlers.public_form) go through this shorter
 # chain: what shapes the answer, without sessions, users, messages or CSRF (core/handlers.py).
@@ -239,7 +245,7 @@ UNDERSIGNED = {
     "EMAIL_RETENTION_DAYS_AFTER_ARCHIVE": CONFIG.email_retention_days_after_archive,
     "REQUIRE_2FA": CONFIG.require_2fa,
     "TRUST_X_FORWARDED_FOR": _config.env_bool("TRUST_X_FORWARDED_FOR"),
-    # Public pages also written as files for nginx to serve (core/pagefiles.py).
+    # Public pages also written as files for nginx to serve (pages/files.py).
     "PAGE_FILES": CONFIG.page_files,
     "PAGE_FILES_ROOT": DATA_DIR / "pages",
     # Sign-on floods (signatures/views.py, signatures/surge.py).

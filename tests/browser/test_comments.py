@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from comments.models import Comment
-from core import pagecache, protection
+from core import protection
+from pages import store as pagecache
 from statements.models import Statement
 from tests.browser.conftest import BrowserSite, axe_violations
 from tests.conftest import make_statement

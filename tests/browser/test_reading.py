@@ -12,7 +12,7 @@ from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
-from core.management.commands.demo import DEMO_SLUG
+from ops.management.commands.demo import DEMO_SLUG
 from statements.forms import store_image
 from statements.models import Statement, StatementImage, Translation
 from tests.browser.conftest import (

@@ -10,7 +10,8 @@ from django.test import Client
 
 from comments.models import Comment, ModerationSettings
 from comments.public import FORM_PURPOSE
-from core import pagecache, protection
+from core import protection
+from pages import store as pagecache
 from statements.models import Statement
 
 

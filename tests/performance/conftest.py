@@ -10,7 +10,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from core import pagecache
+from pages import store as pagecache
 
 
 @pytest.fixture(autouse=True)

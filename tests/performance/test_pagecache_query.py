@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from comments import public as comments_public
 from comments.models import Comment, email_key
-from core import pagecache
+from pages import store as pagecache
 from signatures import actions, public
 from signatures.models import Signature
 from statements.models import Statement

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from core import pagecache, pagefiles
+from pages import files as pagefiles
+from pages import store as pagecache
 from statements.models import Statement
+from statements.pages import statement_dependencies
 from tests.conftest import make_statement
 
 from .conftest import wsgi_request
@@ -45,7 +47,7 @@ def test_the_page_a_visitor_gets_is_written_byte_for_byte(pages_root, statement)
     assert written.read_bytes() == response.body
     assert gzip.decompress(written.with_name("index.html.gz").read_bytes()) == response.body
     deps = json.loads(written.with_name("index.html.deps").read_text())
-    assert deps["dependencies"] == list(pagecache.dependencies_for_statement(statement.pk))
+    assert deps["dependencies"] == list(statement_dependencies(statement.pk))
     assert written.stat().st_mode & 0o044 == 0o044  # nginx's workers may read it
     # The home page and the signatories list are files too; Spanish pages under /es/.
     wsgi_request("/es/s/viral/")

@@ -112,26 +112,26 @@ class _Scope:
 
 def test_the_page_cache_reads_only_headers_the_fast_path_provides() -> None:
     """A cache hit is answered from a light environ (core.rsgi.fast_path_environ): every
-    request key core/pagecache.py reads must be in it, or hits would be keyed or answered
+    request key pages/store.py reads must be in it, or hits would be keyed or answered
     differently on the event loop than in Django."""
     import re
     from pathlib import Path
 
-    from core import pagecache
     from core.rsgi import FAST_PATH_HEADERS
+    from pages import store as pagecache
 
     source = Path(pagecache.__file__).read_text()
     read = set(re.findall(r'environ(?:\.get\(|\[)"([A-Za-z_.]+)"', source))
     provided = {key for _name, key in FAST_PATH_HEADERS} | {
         "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "wsgi.url_scheme",
         "HTTP_COOKIE"}  # a request with cookies takes the full environ
-    assert read, "the scan found nothing: core/pagecache.py changed shape"
+    assert read, "the scan found nothing: pages/store.py changed shape"
     assert read <= provided, f"read by the page cache, missing from the fast path: {read - provided}"
 
 
 def test_the_light_environ_finds_the_same_page_as_the_full_one() -> None:
-    from core import pagecache
     from core.rsgi import environ_from, fast_path_environ
+    from pages import store as pagecache
 
     scopes = [
         _Scope(host="example.org", accept_encoding="gzip", if_none_match='"x"'),

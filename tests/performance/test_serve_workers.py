@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from core.management.commands import serve
+from ops.management.commands import serve
 
 
 @pytest.mark.parametrize(("vendor", "cores", "workers"), [

@@ -20,7 +20,7 @@ from django.utils import timezone
 from comments import actions as comment_actions
 from comments.models import Comment
 from comments.public import FORM_PURPOSE
-from core import pagecache, protection
+from core import generations, protection
 from signatures import actions as signature_actions
 from signatures.models import Signature
 from statements import actions as statement_actions
@@ -177,7 +177,7 @@ def test_a_second_sign_on_does_not_read_the_statement(anon, statement):
 def test_re_reading_the_generations_does_not_read_the_statement(anon, statement, monkeypatch):
     # Each process re-reads the shared generations every second; the row stays unread.
     assert post_sign(anon, statement, email="one@example.org").status_code == 303
-    monkeypatch.setattr(pagecache, "GENERATION_CHECK_SECONDS", 0)
+    monkeypatch.setattr(generations, "GENERATION_CHECK_SECONDS", 0)
     with CaptureQueriesContext(connection) as second:
         assert post_sign(anon, statement, email="two@example.org").status_code == 303
     assert statement_queries(second) == []

@@ -45,7 +45,8 @@ def test_comments_are_found_for_their_own_mailbox_only(anon: Client, statement, 
     """Comments are found by their address key, whose rule is wide on purpose (bans must not be
     dodged by a look-alike spelling), but only the mailbox that wrote them may see or erase
     them: "ß" and "ss" are different mailboxes."""
-    from privacy.actions import forget_address, holds_anything
+    from privacy.actions import forget_address
+    from privacy.holdings import holds_anything
 
     make_comment(statement, " Ana@Example.org", body="Typed with capitals")
     victim = make_comment(statement, "stra\u00dfe@example.org", body="Not yours to see")

@@ -1,4 +1,5 @@
-"""Retention, run by the task worker on a schedule (core.maintenance)."""
+"""Retention, run by the task worker on a schedule (ops.maintenance; each app registers its
+steps in core.periodic)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments.models import Comment
-from core import maintenance
+from core import periodic, taskqueue
+from ops import maintenance
 from signatures.models import Signature
 from statements.models import Statement
 from tests.conftest import make_statement
@@ -78,10 +80,21 @@ def test_maintenance_is_idempotent_and_one_failing_step_does_not_stop_the_others
     def broken(now):  # noqa: ANN001, ANN202
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(maintenance, "STEPS", [("broken", broken), *maintenance.STEPS])
+    monkeypatch.setattr(periodic, "_steps", {"broken": [broken], **periodic._steps})
     first = maintenance.maintain()
     assert first["broken"] == -1 and first["ip_hashes_erased"] == 1
     assert maintenance.maintain()["ip_hashes_erased"] == 0
+
+
+def test_every_app_registers_its_steps() -> None:
+    """The schedule is what the apps registered in their ready(): signatures and comments both
+    erase IP hashes and archived addresses; the queue's recovery always comes first."""
+    steps = dict(maintenance.steps())
+    assert next(iter(steps)) == "tasks_recovered"
+    assert {"ip_hashes_erased", "unconfirmed_expired", "archived_emails_erased", "digests_sent",
+            "surge_pages_refreshed"} <= set(steps)
+    assert {step.__module__ for step in steps["ip_hashes_erased"]} == {
+        "signatures.retention", "comments.retention"}
 
 
 def test_moderators_digest_is_sent(monkeypatch, statement) -> None:
@@ -125,12 +138,12 @@ def test_tasks_orphaned_by_a_killed_worker_and_failed_mails_are_requeued() -> No
     DBTaskResult.objects.filter(pk=broken.id).update(
         status="FAILED", finished_at=long_ago, worker_ids=["w1"],
         exception_class_path="builtins.ValueError")
-    assert maintenance.recover_tasks(timezone.now()) == 2
+    assert taskqueue.recover_tasks(timezone.now()) == 2
     status = {str(k): v for k, v in DBTaskResult.objects.values_list("id", "status")}
     assert status[orphan.id] == "READY" and status[transient.id] == "READY"
     assert status[broken.id] == "FAILED" and status[fresh.id] == "RUNNING"
     # Give up after MAX_ATTEMPTS.
     DBTaskResult.objects.filter(pk=transient.id).update(
         status="FAILED", finished_at=long_ago - timedelta(days=2),
-        worker_ids=[f"w{i}" for i in range(maintenance.MAX_ATTEMPTS)])
-    assert maintenance.recover_tasks(timezone.now()) == 0
+        worker_ids=[f"w{i}" for i in range(taskqueue.MAX_ATTEMPTS)])
+    assert taskqueue.recover_tasks(timezone.now()) == 0

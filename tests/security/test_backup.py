@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from core import audit
-from core.management.commands.backup import Progress, write_backup
-from core.management.commands.restore import restore_backup
+from ops.management.commands.backup import Progress, write_backup
+from ops.management.commands.restore import restore_backup
 from tests.conftest import make_statement
 from tests.privacy.conftest import make_comment, make_signature
 

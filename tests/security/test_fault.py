@@ -7,7 +7,7 @@ Why at least once, not exactly once: a mail is a task row committed in the same 
 the signature (so it exists if and only if the signature does), and a sign-on acknowledged but
 not yet applied waits in the intake (signatures.intake) for the next applier. A worker killed after the SMTP
 server accepted a mail but before marking the task done leaves it RUNNING; the scheduler puts
-such orphans back in the queue (core.maintenance.recover_tasks), so the mail can arrive twice —
+such orphans back in the queue (core.taskqueue.recover_tasks), so the mail can arrive twice —
 but it cannot be lost. Exactly once would need the SMTP server to deduplicate.
 """
 

@@ -10,10 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from core import pagecache, protection
+from core import protection
 from signatures import actions, tokens
 from signatures.models import Signature, SignatureCounter
+from signatures.tasks import MAX_MAILS_PER_SIGNATURE
 from statements.actions import record_revisions
+from statements.pages import statement_generation
 from tests.conftest import make_statement
 from tests.signatures.conftest import mail_links, post_sign
 
@@ -41,7 +43,7 @@ def test_get_on_the_confirmation_link_changes_nothing(anon, statement, signed):
 
 def test_post_confirms_records_the_revision_and_shows_the_name(anon, statement, signed):
     record_revisions(statement, None)
-    generation = pagecache.generation(statement.pk)
+    generation = statement_generation(statement.pk)
     signature, links = signed()
     response = anon.post(links["confirm"])
     assert response.status_code == 303
@@ -51,7 +53,7 @@ def test_post_confirms_records_the_revision_and_shows_the_name(anon, statement, 
     assert signature.revision == statement.revisions.get()
     assert signature.confirmed_at is not None
     assert (counter(statement).individuals, counter(statement).individuals_named) == (1, 1)
-    assert pagecache.generation(statement.pk) != generation
+    assert statement_generation(statement.pk) != generation
     page = anon.get(response["Location"])
     assert b"confirmed and on the list" in page.content
     assert "Ana Lima" in anon.get("/en/s/water-is-life/").content.decode()
@@ -231,7 +233,7 @@ def test_resend_confirmation_is_limited(anon, statement, signed, mailbox, tasks,
         Signature.objects.update(last_mailed_at=timezone.now() - timedelta(hours=1))
         anon.post("/en/sign/water-is-life/resend/", {"email": "ana@example.org"})
         tasks()  # the worker decides, by the signature's mail times when it runs
-    assert len(mailbox.to("ana@example.org")) == actions.MAX_MAILS_PER_SIGNATURE
+    assert len(mailbox.to("ana@example.org")) == MAX_MAILS_PER_SIGNATURE
     messages = mailbox.to("ana@example.org")
     assert "confirm" in mail_links(mailbox, "ana@example.org")
     assert all("Please confirm" in m["Subject"] for m in messages)
@@ -325,7 +327,7 @@ def test_the_inbox_page_says_when_to_ask_again_instead_of_claiming_a_mail(anon, 
     assert "We have sent you an email" not in page
     assert "If we sent one to this address in the last 5 minutes, no new email goes out now" in page
     assert "ask again in 5 minutes" in page
-    assert f"at most {actions.MAX_MAILS_PER_SIGNATURE} in all" in page
+    assert f"at most {MAX_MAILS_PER_SIGNATURE} in all" in page
     # The resend answer is one page for every address: nothing in it depends on the address.
     pages = {anon.get(anon.post("/en/sign/water-is-life/resend/", {"email": email})["Location"]
                       ).content for email in ("ana@example.org", "nobody@example.org")}

@@ -10,9 +10,11 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from core import maintenance, pagecache, proof_of_work, protection
+from core import proof_of_work, protection
 from core.models import AuditEntry
 from core.roles import MODERATOR
+from ops import maintenance
+from pages import store as pagecache
 from signatures.models import Signature, SignOn
 from signatures.views import SIGN_NETWORK_STATEMENT_LIMIT
 from statements import actions as statement_actions

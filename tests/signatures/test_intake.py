@@ -11,8 +11,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from privacy import actions as privacy_actions
-from signatures import actions, intake
+from privacy import holdings
+from signatures import intake
 from signatures.models import Signature, SignOn
+from signatures.tasks import MIN_MAIL_INTERVAL
 from tests.signatures.conftest import mail_links, post_sign
 
 
@@ -56,7 +58,7 @@ def test_in_a_surge_requests_append_and_one_transaction_applies_them_all(
 
 @pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_a_batch_keeps_one_signature_per_address(anon, statement, surge, mailbox, tasks):
-    earlier = timezone.now() - actions.MIN_MAIL_INTERVAL
+    earlier = timezone.now() - MIN_MAIL_INTERVAL
     Signature.objects.create(statement=statement, kind="individual", name="Ana",
                              email="ana@example.org", mails_sent=1, last_mailed_at=earlier)
     for email in ("ana@example.org", "new@example.org", "new@example.org"):
@@ -131,8 +133,8 @@ def test_a_quiet_site_applies_each_sign_on_in_its_own_request(anon, statement, m
 
 def test_data_rights_see_and_forget_a_sign_on_still_in_the_intake(anon, statement, surge):
     assert post_sign(anon, statement, email="Pending@Example.org").status_code == 303
-    assert privacy_actions.holds_anything("pending@example.org")
-    exported = privacy_actions.export_for_address("pending@example.org")
+    assert holdings.holds_anything("pending@example.org")
+    exported = holdings.export_for_address("pending@example.org")
     assert [s["email"] for s in exported["signatures"]] == ["pending@example.org"]
 
     assert post_sign(anon, statement, email="gone@example.org").status_code == 303

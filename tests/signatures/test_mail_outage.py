@@ -1,6 +1,6 @@
 """Confirmation mails are delivered at least once, and only once where the mail server said so:
 a batch of confirmation mails that meets an outage of the SMTP server is tried again once the
-server is back (the scheduler's retry rule, core.maintenance.recover_tasks), and only the mails
+server is back (the scheduler's retry rule, core.taskqueue.recover_tasks), and only the mails
 that did not go out are sent then."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from core import maintenance
+from core import taskqueue as maintenance
 from signatures import intake
 from signatures.models import Signature
 from tests.signatures.conftest import post_sign

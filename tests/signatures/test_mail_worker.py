@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures import actions
 from signatures.models import Signature
+from signatures.tasks import MIN_MAIL_INTERVAL
 from statements.models import Statement, Translation
 from tests.signatures.conftest import mail_links, post_sign
 
@@ -48,7 +49,7 @@ def test_the_mail_task_row_holds_no_address_name_or_link(anon, statement, mailbo
     assert row.args_kwargs["kwargs"] == {"signature_ids": [signature.pk]}
     assert_no_signer_data(task_rows())
     # The same address signing again: the mail about it is queued the same way.
-    Signature.objects.update(last_mailed_at=timezone.now() - actions.MIN_MAIL_INTERVAL)
+    Signature.objects.update(last_mailed_at=timezone.now() - MIN_MAIL_INTERVAL)
     assert post_sign(anon, statement, **SIGNER).status_code == 303
     assert DBTaskResult.objects.count() == 2
     assert_no_signer_data(task_rows())
@@ -78,7 +79,7 @@ def test_a_signer_who_withdraws_is_not_told_they_already_signed(anon, statement,
     assert post_sign(anon, statement, email="ana@example.org").status_code == 303
     tasks()
     assert anon.post(mail_links(mailbox, "ana@example.org")["confirm"]).status_code == 303
-    Signature.objects.update(last_mailed_at=timezone.now() - actions.MIN_MAIL_INTERVAL)
+    Signature.objects.update(last_mailed_at=timezone.now() - MIN_MAIL_INTERVAL)
     assert post_sign(anon, statement, email="ana@example.org").status_code == 303  # "already"
     actions.do_withdraw(Signature.objects.get())
     tasks()

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import pagecache, protection
+from core import protection
+from pages import store as pagecache
 from signatures import actions, public, views
 from signatures.models import Signature
 from tests.conftest import make_statement

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures import intake
 from signatures.models import Signature, SignOn
+from signatures.tasks import MIN_MAIL_INTERVAL
 from tests.conftest import make_statement
 from tests.signatures.conftest import mail_links, post_sign, sign_data
 
@@ -35,7 +36,7 @@ def test_statement_page_is_the_same_bytes_for_two_visitors(statement, client,
 
     from django.test import Client
 
-    from core import pagecache
+    from pages import store as pagecache
     # Both visits inside one token window (the token changes with the window, not the visitor:
     # the frozen clock), and past the page cache so that both are really rendered.
     with mock.patch.object(pagecache, "lookup", return_value=None), \
@@ -102,7 +103,6 @@ def test_existing_signer_gets_the_manage_link_instead(anon, statement, mailbox, 
     tasks()
     links = mail_links(mailbox, "ana@example.org")
     anon.post(links["confirm"])
-    from signatures.actions import MIN_MAIL_INTERVAL
     Signature.objects.update(last_mailed_at=Signature.objects.get().last_mailed_at
                              - MIN_MAIL_INTERVAL)
     post_sign(anon, statement, email="Ana@example.org", name="Someone Else")

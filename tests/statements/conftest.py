@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from PIL import Image, ImageDraw
 
-from core import pagecache
 from core.roles import EDITOR, MODERATOR
+from pages import store as pagecache
 
 
 @pytest.fixture(autouse=True)

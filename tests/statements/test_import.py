@@ -354,12 +354,13 @@ def test_replace_takes_over_a_slug_on_purpose(write_file):
 
 
 def test_a_failure_while_writing_rolls_everything_back(statement_file, settings, monkeypatch):
-    import signatures.actions
+    import ops.importing
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(signatures.actions, "do_record_organisation", broken)
+    # The last write of an import: recording the organisations the file lists as signatories.
+    monkeypatch.setattr(ops.importing, "do_record_organisation", broken)
     with pytest.raises(RuntimeError):
         run_import(statement_file)
     assert counts() == dict.fromkeys(counts(), 0)

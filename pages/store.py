@@ -1,57 +1,40 @@
-"""Whole-page caching of public pages, and its invalidation.
+"""The page store: whole public pages, kept until what they show changes.
 
-Every change a visitor could see (a signature becomes visible or is withdrawn, a comment is
-approved, a statement is edited) calls ``statement_changed``; cached pages of that statement
-are then served fresh on the next request.
+A cached page is the final response (after every middleware) of an anonymous GET to a view
+marked ``@cached_page`` (``pages.decorators``), stored with the generations
+(``core.generations``) it depends on, read *before* it was rendered: a change committed during
+the render therefore always makes the entry stale, never freezes old content under a new token.
+Which generations a page depends on is said by the app that owns its data (for the statements'
+pages: ``statements.pages``); this app knows only keys and tokens.
 
-How it works
-------------
-* A *generation* is a random token kept in the shared Django cache (files in the data directory,
-  or Redis). ``statement_changed`` replaces the statement's token and the site's (home, category
-  and organisation pages show titles and counts). Random tokens instead of counters because the
-  file cache's ``incr`` is a read-modify-write that two processes can interleave and lose.
-  Inside a transaction the tokens are replaced twice, at once and again on commit (see
-  ``bump_generations``).
-* A cached page is the final response (after every middleware) of an anonymous GET, stored with
-  the generations it depends on, read *before* it was rendered: a change committed during the
-  render therefore always makes the entry stale, never freezes old content under a new token.
 * Two layers: a small per-process memory (a hit costs a dict lookup, no Django, no I/O) that
   re-reads the shared generations at most every ``GENERATION_CHECK_SECONDS``; behind it the shared
   cache, so one render serves every process (and every server, with Redis).
-* Visibility: ``GENERATION_CHECK_SECONDS`` (1 s) here, plus nginx's micro-cache (``s-maxage=1``),
-  plus the time to render: well inside the 5 seconds the product promises.
-* ``undersigned.wsgi`` answers hits before Django's handler is even entered;
-  ``core.pagecache_middleware`` (first in MIDDLEWARE) answers hits for other entry points and
-  stores misses.
+* Visibility: ``GENERATION_CHECK_SECONDS`` (1 s), plus nginx's micro-cache (``s-maxage=1``), plus
+  the time to render: well inside the 5 seconds the product promises.
+* ``undersigned.rsgi`` (and ``undersigned.wsgi``) answer hits through ``lookup`` before Django's
+  handler is even entered; ``pages.middleware`` (first in MIDDLEWARE) answers hits for other
+  entry points and stores misses; ``pages.files`` writes the pages nginx serves by itself.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import re
 import threading
 import time
-import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.cache import cache
-from django.db import connection, transaction
 
-GENERATION_KEY = "pagecache:generation:{statement_id}"
-SITE_GENERATION_KEY = "pagecache:generation:site"
-# Bumped only when a statement's own row changes (not by its new signatures or comments).
-ROW_GENERATION_KEY = "pagecache:generation:row:{statement_id}"
-# Bumped by changes that can show on every page (an organisation or category renamed).
-GLOBAL_GENERATION_KEY = "pagecache:generation:global"
+from core.generations import current_generations, forget_local, on_forget_local
+
 PAGE_KEY_PREFIX = "pagecache:page:"
 
-# How stale a process's view of the shared generations may be (the 5-second rule's budget).
-GENERATION_CHECK_SECONDS = 1.0
 # Pages also change with time alone (a signing deadline passes, the form token's window moves):
 # nothing is served older than this even when no generation changed.
 PAGE_TTL_SECONDS = 60
@@ -65,9 +48,6 @@ PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=1"
 HARMLESS_COOKIES = frozenset({"csrftoken"})
 # Never looked up: served by whitenoise/nginx, or private by nature.
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/healthz")
-# Public URL shapes (statements/urls.py under i18n_patterns). Only used to know which generation
-# a page depends on *before* rendering it; what may be stored is decided by the resolved view.
-STATEMENT_PATH = re.compile(r"^/(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?/)?(?:s|signatories)/([^/]+)/")
 GZIP_MIN_BYTES = 512
 # Every query parameter a cached page can depend on: the union over the cached views (the
 # signatory list reads kind, order, after and q; a statement page's discussion reads order and
@@ -81,131 +61,6 @@ QUERY_DECLARATION = "undersigned.page_query"
 # Headers the cache computes itself for each answer.
 _OWN_HEADERS = frozenset({"content-length", "content-encoding", "etag", "cache-control", "vary",
                           "set-cookie", "x-page-cache"})
-
-
-# --- generations ------------------------------------------------------------------------------
-
-def _new_token() -> str:
-    return uuid.uuid4().hex
-
-
-def _bump(keys: Iterable[str]) -> None:
-    tokens = {key: _new_token() for key in keys}
-    cache.set_many(tokens, timeout=None)
-    # This process knows the new tokens: no need to read them (or any other key) back.
-    now = time.monotonic()
-    _local_generations.update((key, (token, now)) for key, token in tokens.items())
-
-
-def bump_generations(*keys: str) -> None:
-    """Tell every process that what ``keys`` stand for has changed: at once, and again when the
-    transaction commits. Generations also keep other per-process copies honest (statements,
-    comment bans).
-
-    The bump after the commit is the one that matters: a render that ran between the first
-    bump and the commit read the old rows under the new generation, and the second bump makes
-    that entry stale. The first one makes the change visible at once to the transaction's own
-    connection (and to tests, whose transactions never commit)."""
-    _bump(keys)
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: _bump(keys))
-
-
-def _statement_keys(statement_id: int) -> tuple[str, str]:
-    return SITE_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id)
-
-
-def statement_changed(statement_id: int) -> None:
-    """Mark a statement's pages (and the site's lists) stale; call it on every visible change."""
-    bump_generations(*_statement_keys(statement_id))
-
-
-def statement_row_changed(statement_id: int) -> None:
-    """The statement itself changed (its text, status, policies, lockdown), not only what people
-    signed or wrote under it: its pages and the copies kept by ``statements.lookup`` are stale."""
-    statement_rows_changed([statement_id])
-
-
-def statement_rows_changed(statement_ids: Iterable[int]) -> None:
-    """``statement_row_changed`` for many statements, in one write of the shared cache."""
-    keys = {key for statement_id in statement_ids
-            for key in (*_statement_keys(statement_id),
-                        ROW_GENERATION_KEY.format(statement_id=statement_id))}
-    if keys:
-        bump_generations(*keys)
-
-
-def everything_changed() -> None:
-    """Mark every cached page stale (an organisation or category renamed, a template deployed)."""
-    bump_generations(GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
-
-
-def generation(statement_id: int | None = None) -> str:
-    key = (GENERATION_KEY.format(statement_id=statement_id) if statement_id is not None
-           else SITE_GENERATION_KEY)
-    return str(cache.get(key) or "")
-
-
-# Per-process copy of shared generations: key -> (value, monotonic time it was read).
-_local_generations: dict[str, tuple[str, float]] = {}
-
-
-def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
-    now = time.monotonic()
-    stale = [k for k in keys if fresh or k not in _local_generations
-             or now - _local_generations[k][1] > GENERATION_CHECK_SECONDS]
-    if stale:
-        found = cache.get_many(stale)
-        missing = [key for key in stale if not found.get(key)]
-        if missing:
-            # Never set, or evicted: give it a token now. An empty generation would match
-            # whatever was stored under the empty one before and serve it forever.
-            for key in missing:
-                cache.add(key, _new_token(), timeout=None)
-            found.update(cache.get_many(missing))
-        for key in stale:
-            _local_generations[key] = (str(found.get(key) or ""), now)
-    return tuple(_local_generations[k][0] for k in keys)
-
-
-class KeptCopy[T]:
-    """A value each process keeps while the shared generations it depends on stay the same:
-    read once per change per process instead of once per request. Whoever changes what the
-    value is made from calls ``bump_generations`` with the same keys; other processes see the
-    change within GENERATION_CHECK_SECONDS, the changing one at once. The generations are
-    read before the value, so a change committed in between makes the copy stale at once."""
-
-    def __init__(self, keys: tuple[str, ...], load: Callable[[], T]) -> None:
-        self.keys, self.load = keys, load
-        self._kept: tuple[tuple[str, ...], T] | None = None
-
-    def get(self) -> T:
-        generations = current_generations(self.keys)
-        if self._kept is None or self._kept[0] != generations:
-            self._kept = (generations, self.load())
-        return self._kept[1]
-
-    def changed(self) -> None:
-        bump_generations(*self.keys)
-
-
-# What every page that is not about one statement depends on (home, categories, organisations).
-GLOBAL_DEPENDENCIES = (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)
-
-
-def dependencies_for_statement(statement_id: int | None) -> tuple[str, ...]:
-    if statement_id is None:  # a 404 for now: publishing any statement bumps the site
-        return GLOBAL_DEPENDENCIES
-    return (GLOBAL_GENERATION_KEY, GENERATION_KEY.format(statement_id=statement_id))
-
-
-def row_dependencies(statement_id: int) -> tuple[str, ...]:
-    return (GLOBAL_GENERATION_KEY, ROW_GENERATION_KEY.format(statement_id=statement_id))
-
-
-def statement_slug(path: str) -> str | None:
-    match = STATEMENT_PATH.match(path)
-    return match.group(1) if match else None
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -417,54 +272,8 @@ def store(environ: dict[str, Any], entry: Entry) -> None:
 
 
 def clear_local() -> None:
-    """Forget this process's copies (tests; the shared cache stays the truth)."""
-    _local_pages.clear()
-    _local_generations.clear()
+    """Forget this process's pages and generations (tests; the shared cache stays the truth)."""
+    forget_local()
 
 
-def read_generations(dependencies: tuple[str, ...]) -> tuple[str, ...]:
-    """The shared generations now, bypassing the per-process copy (read before a render)."""
-    return current_generations(dependencies, fresh=True)
-
-
-# --- invalidation from the statements models ---------------------------------------------------
-
-def _statement_saved(sender: type, instance: Any, **kwargs: Any) -> None:
-    statement_id = instance.pk if sender.__name__ == "Statement" else getattr(
-        instance, "statement_id", None)
-    if statement_id is not None:
-        statement_row_changed(statement_id)
-
-
-def _everything_saved(sender: type, instance: Any, **kwargs: Any) -> None:
-    everything_changed()
-
-
-def _settings_changed(setting: str, **kwargs: Any) -> None:
-    # A new cache (tests swap CACHES per test) holds new generations: forget this process's.
-    if setting == "CACHES":
-        clear_local()
-
-
-def connect_model_signals() -> None:
-    """Statement edits (admin, import, actions) invalidate without each caller remembering to.
-
-    Signatures and comments are not connected: most of their saves (an unconfirmed sign-on,
-    a held comment) change nothing visible, so their actions call ``statement_changed``."""
-    from django.core.signals import setting_changed
-    from django.db.models.signals import post_delete, post_save
-
-    from statements import models as statement_models
-
-    setting_changed.connect(_settings_changed, dispatch_uid="pagecache-settings")
-
-    for name in ("Statement", "Translation", "StatementIssuer", "StatementImage"):
-        model = getattr(statement_models, name, None)
-        if model is not None:
-            for signal in (post_save, post_delete):
-                signal.connect(_statement_saved, sender=model, dispatch_uid=f"pagecache-{name}")
-    for name in ("Organisation", "Category"):
-        model = getattr(statement_models, name, None)
-        if model is not None:
-            for signal in (post_save, post_delete):
-                signal.connect(_everything_saved, sender=model, dispatch_uid=f"pagecache-{name}")
+on_forget_local(_local_pages.clear)

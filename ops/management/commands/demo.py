@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from statements.importer import ImportFileError, import_statement, statement_url
+from ops.importing import import_statement_file
+from statements.importer import ImportFileError, statement_url
 from statements.models import Statement
 
 DEMO_SLUG = "keep-the-library-lights-on"
@@ -197,7 +198,7 @@ class Command(BaseCommand):
             draw_library(root / IMAGE_NAME)
             draw_clock(root / CLOCK_NAME)
             try:
-                statement, _spec = import_statement(root / "statement.md", "demo", replace=True)
+                statement, _spec = import_statement_file(root / "statement.md", "demo", replace=True)
             except ImportFileError as error:
                 raise CommandError(str(error)) from None
         self.stdout.write(f"Demo statement loaded: {statement_url(statement)}")

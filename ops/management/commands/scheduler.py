@@ -1,10 +1,10 @@
 """``undersigned scheduler``: enqueue the maintenance task every few minutes.
 
 django-tasks-db has no cron. This small loop only enqueues (deduplicated against the task table,
-see core.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
+see ops.maintenance.enqueue_if_idle); the worker started by ``undersigned serve`` does the work,
 so a slow maintenance run never blocks the loop. The loop itself also puts back in the queue the
-tasks a killed worker left RUNNING (core.maintenance.recover_tasks), and twice a second deletes
-the page files (core.pagefiles) that a change made stale and applies the sign-ons a surge left
+tasks a killed worker left RUNNING (core.taskqueue.recover_tasks), and twice a second deletes
+the page files (pages.files) that a change made stale and applies the sign-ons a surge left
 in the intake (signatures.intake).
 """
 
@@ -14,12 +14,14 @@ import signal
 import time
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from core import pagefiles
-from core.maintenance import STALE_RUNNING_SECONDS, enqueue_if_idle, maintain, recover_tasks
+from core.taskqueue import STALE_RUNNING_SECONDS, recover_tasks
+from ops.maintenance import enqueue_if_idle, maintain
+from pages import files as page_files
 from signatures import intake
 
 
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         next_run = time.monotonic()
+        sweep_pages = apps.is_installed("pages")
         while not stopping:
             if time.monotonic() >= next_run:
                 close_old_connections()
@@ -57,11 +60,12 @@ class Command(BaseCommand):
                 except Exception as exc:  # the database may be restarting: try again later
                     self.stderr.write(f"scheduler: could not enqueue maintenance: {exc}")
                 next_run = time.monotonic() + options["interval"]
-            try:
-                # Every half second: page files nginx serves must go soon after a change.
-                pagefiles.sweep()
-            except Exception as exc:
-                self.stderr.write(f"scheduler: could not sweep page files: {exc}")
+            if sweep_pages:
+                try:
+                    # Every half second: page files nginx serves must go soon after a change.
+                    page_files.sweep()
+                except Exception as exc:
+                    self.stderr.write(f"scheduler: could not sweep page files: {exc}")
             try:
                 intake.apply_pending()
             except Exception as exc:

@@ -8,7 +8,7 @@ its open-file cache, with the app's headers written into its configuration.
 
 A file lives while its page is current. ``sweep()``, run every second by ``undersigned
 scheduler`` (started by ``serve``), deletes the files whose generations changed (see
-``core.pagecache``) or that are older than the page cache's TTL; nginx re-checks the files it
+``pages.store``) or that are older than the page cache's TTL; nginx re-checks the files it
 holds open every second (``open_file_cache_valid 1s``). So a visible change still reaches
 readers within the 5 seconds promised. Each page's generations sit beside it in ``.deps``
 (written first: a page file is never without them).
@@ -27,7 +27,8 @@ from typing import Any
 
 from django.conf import settings
 
-from core import pagecache
+from core.generations import current_generations
+from pages import store
 
 # Only plain ASCII path segments: what nginx's $uri and this file name agree on without doubt.
 _SERVABLE_PATH = re.compile(r"^(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/$")
@@ -62,7 +63,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def write(environ: dict[str, Any], entry: pagecache.Entry) -> Path | None:
+def write(environ: dict[str, Any], entry: store.Entry) -> Path | None:
     """Write the page a visitor without cookies gets for this URL, if nginx may serve it."""
     if not enabled() or entry.status != 200 or entry.vary_language:
         return None
@@ -105,10 +106,10 @@ def sweep(now: float | None = None) -> int:
         except (OSError, ValueError):
             pages.append((deps_file.with_name(PAGE_NAME), None))
     keys = sorted({key for _page, deps in pages if deps for key in deps["dependencies"]})
-    current = dict(zip(keys, pagecache.current_generations(tuple(keys), fresh=True), strict=True))
+    current = dict(zip(keys, current_generations(tuple(keys), fresh=True), strict=True))
     removed = 0
     for page, deps in pages:
-        stale = (deps is None or now - float(deps["stored_at"]) > pagecache.PAGE_TTL_SECONDS
+        stale = (deps is None or now - float(deps["stored_at"]) > store.PAGE_TTL_SECONDS
                  or [current[key] for key in deps["dependencies"]] != deps["generations"])
         if stale:
             _remove(page)

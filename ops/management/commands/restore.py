@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.management.commands.backup import (
+from ops.management.commands.backup import (
     BOOKKEEPING_TABLES,
     FORMAT,
     PG_NAME,

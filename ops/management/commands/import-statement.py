@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from statements.importer import ImportFileError, import_statement, statement_url
+from ops.importing import import_statement_file
+from statements.importer import ImportFileError, statement_url
 from statements.models import Statement
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"There is no user called {options['user']!r}.")
         try:
-            statement, spec = import_statement(Path(options["file"]), actor,
+            statement, spec = import_statement_file(Path(options["file"]), actor,
                                                replace=options["replace"])
         except ImportFileError as error:
             raise CommandError(f"Nothing was imported. {error}") from None

@@ -1,0 +1,18 @@
+"""``{% discussion_section statement %}``: the "Leave a reply" thread under a statement,
+composed into the statement's page by its template (the statements app does not import the
+comments app: it sits below it)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString
+
+from comments.public import comment_section
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def discussion_section(context: template.Context, statement: object) -> SafeString:
+    with context.push(section=comment_section(statement, context["request"])):
+        return context.template.engine.get_template("comments/_section.html").render(context)

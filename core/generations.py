@@ -1,0 +1,132 @@
+"""Generations: how every process learns that something it keeps a copy of has changed.
+
+A *generation* is a random token kept in the shared Django cache (files in the data directory,
+or Redis) under a key that stands for some data (a statement's pages, the comment bans, the
+moderation settings). Whoever changes that data replaces the token (``bump_generations``);
+whoever keeps a copy compares the token it read with the current one. Random tokens instead of
+counters because the file cache's ``incr`` is a read-modify-write that two processes can
+interleave and lose.
+
+Each process keeps the tokens it read for at most ``GENERATION_CHECK_SECONDS``: a change made in
+another process is seen within that time, one made in this process at once. The page cache
+(``pages``) and ``KeptCopy`` are built on this; what the keys stand for is decided by the apps
+that own the data (``statements.pages`` for the statements' pages).
+
+This module is a leaf: it knows the cache and the database connection, nothing of the domain.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+# How stale a process's view of the shared generations may be (the 5-second rule's budget).
+GENERATION_CHECK_SECONDS = 1.0
+
+# Per-process copy of shared generations: key -> (value, monotonic time it was read).
+_local_generations: dict[str, tuple[str, float]] = {}
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _bump(keys: Iterable[str]) -> None:
+    tokens = {key: _new_token() for key in keys}
+    cache.set_many(tokens, timeout=None)
+    # This process knows the new tokens: no need to read them (or any other key) back.
+    now = time.monotonic()
+    _local_generations.update((key, (token, now)) for key, token in tokens.items())
+
+
+def bump_generations(*keys: str) -> None:
+    """Tell every process that what ``keys`` stand for has changed: at once, and again when the
+    transaction commits.
+
+    The bump after the commit is the one that matters: a reader that ran between the first
+    bump and the commit read the old rows under the new generation, and the second bump makes
+    its copy stale. The first one makes the change visible at once to the transaction's own
+    connection (and to tests, whose transactions never commit). Callers therefore never wrap
+    this in ``transaction.on_commit`` themselves."""
+    _bump(keys)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _bump(keys))
+
+
+def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
+    """The generations of ``keys`` as this process knows them (re-read when older than
+    GENERATION_CHECK_SECONDS, or always with ``fresh``)."""
+    now = time.monotonic()
+    stale = [k for k in keys if fresh or k not in _local_generations
+             or now - _local_generations[k][1] > GENERATION_CHECK_SECONDS]
+    if stale:
+        found = cache.get_many(stale)
+        missing = [key for key in stale if not found.get(key)]
+        if missing:
+            # Never set, or evicted: give it a token now. An empty generation would match
+            # whatever was stored under the empty one before and serve it forever.
+            for key in missing:
+                cache.add(key, _new_token(), timeout=None)
+            found.update(cache.get_many(missing))
+        for key in stale:
+            _local_generations[key] = (str(found.get(key) or ""), now)
+    return tuple(_local_generations[k][0] for k in keys)
+
+
+def read_generations(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared generations now, bypassing the per-process copy (read before a render)."""
+    return current_generations(keys, fresh=True)
+
+
+def generation(key: str) -> str:
+    """One generation straight from the shared cache ("" when never set)."""
+    return str(cache.get(key) or "")
+
+
+class KeptCopy[T]:
+    """A value each process keeps while the shared generations it depends on stay the same:
+    read once per change per process instead of once per request. Whoever changes what the
+    value is made from calls ``bump_generations`` with the same keys; other processes see the
+    change within GENERATION_CHECK_SECONDS, the changing one at once. The generations are
+    read before the value, so a change committed in between makes the copy stale at once."""
+
+    def __init__(self, keys: tuple[str, ...], load: Callable[[], T]) -> None:
+        self.keys, self.load = keys, load
+        self._kept: tuple[tuple[str, ...], T] | None = None
+
+    def get(self) -> T:
+        generations = current_generations(self.keys)
+        if self._kept is None or self._kept[0] != generations:
+            self._kept = (generations, self.load())
+        return self._kept[1]
+
+    def changed(self) -> None:
+        bump_generations(*self.keys)
+
+
+# Forgotten with this process's generations (the page store registers its own copies).
+_forget_hooks: list[Callable[[], None]] = []
+
+
+def on_forget_local(hook: Callable[[], None]) -> None:
+    """Run ``hook`` whenever this process's copies are forgotten (``forget_local``)."""
+    if hook not in _forget_hooks:
+        _forget_hooks.append(hook)
+
+
+def forget_local() -> None:
+    """Forget this process's copies (tests; a new cache): the shared cache stays the truth."""
+    _local_generations.clear()
+    for hook in _forget_hooks:
+        hook()
+
+
+def settings_changed(setting: str, **kwargs: Any) -> None:
+    """A new cache (tests swap CACHES per test) holds new generations: forget this process's."""
+    if setting == "CACHES":
+        forget_local()
