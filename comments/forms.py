@@ -1,4 +1,5 @@
-"""The "Leave a reply" form and the author's edit form. Field names are a contract (DESIGN.md)."""
+"""The "Leave a reply" form and the author's edit form. Field names are a contract
+(docs/contracts.md)."""
 
 from __future__ import annotations
 

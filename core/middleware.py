@@ -12,7 +12,7 @@ ADMIN_PREFIX = "/admin/"
 
 
 class RequestLimitsMiddleware:
-    """Clear 4xx for input Django would otherwise choke on later (DESIGN.md invariant 8)."""
+    """Clear 4xx for input Django would otherwise choke on later (docs/security.md, invariant 8)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -48,5 +48,5 @@ def archived_before(now: datetime) -> datetime:
 
 
 def ip_hashes_before(now: datetime) -> datetime:
-    """IP hashes stored before this moment are erased (DESIGN.md invariant 2)."""
+    """IP hashes stored before this moment are erased (docs/security.md, invariant 2)."""
     return now - timedelta(days=days("IP_HASH_RETENTION_DAYS", 30))

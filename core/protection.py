@@ -2,7 +2,7 @@
 
 Nothing here puts per-visitor state into a page: form tokens change with a time window, not
 with the visitor, so a statement page stays the same bytes for everyone and can be cached whole.
-IP addresses are never stored; only a keyed hash whose key changes every day (DESIGN.md, 2).
+IP addresses are never stored; only a keyed hash whose key changes every day (docs/security.md, invariant 2).
 """
 
 from __future__ import annotations

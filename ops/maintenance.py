@@ -4,7 +4,7 @@
 every few minutes; the worker beside the server runs it. It runs the task queue's recovery
 (``core.taskqueue.recover_tasks``) and then every step the apps registered in
 ``core.periodic`` — each step name in its own transaction, so that one failing step does not
-undo the others. What the apps register (DESIGN.md invariant 2 and issue 6):
+undo the others. What the apps register (docs/security.md, invariant 2):
 
 - IP hashes older than IP_HASH_RETENTION_DAYS are erased (signatures and comments);
 - unconfirmed signatures older than UNCONFIRMED_EXPIRY_DAYS are deleted;

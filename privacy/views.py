@@ -54,7 +54,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_link(request: HttpRequest) -> HttpResponse:
     """Ask for the data-rights link by mail. The answer is the same whether or not we hold
-    anything about the address (DESIGN.md invariant 4): only its owner learns that, by mail."""
+    anything about the address (docs/security.md, invariant 4): only its owner learns that, by mail."""
     if request.method != "POST":
         return render(request, "privacy/request_link.html", {"form": RequestLinkForm()})
     if not is_same_origin(request):

@@ -133,7 +133,7 @@ def do_sign(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
             ) -> None:
     """Take a sign-on: stored durably when this returns; it becomes an unconfirmed signature
     with its confirmation mail, or, when the address already signed, a mail to that address
-    instead. The caller cannot tell which: neither can the person at the form (DESIGN.md
+    instead. The caller cannot tell which: neither can the person at the form (docs/security.md,
     invariant 4). See signatures.intake for the two steps."""
     intake.receive(statement, details, ip_hash=ip_hash, language=language)
 

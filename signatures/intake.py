@@ -3,7 +3,7 @@
 A sign-on is taken in two steps:
 
 1. **Receive.** The request appends the validated sign-on to the intake (``SignOn``: one row in
-   a table with no secondary index) and commits before it answers (DESIGN.md invariant 6).
+   a table with no secondary index) and commits before it answers (docs/security.md, invariant 6).
    The answer never depends on what happens next: whether the address had already signed is
    not told at the form (invariant 4), so nothing more has to happen before it.
 2. **Apply.** Pending sign-ons become unconfirmed signatures and their confirmation mails'

@@ -141,7 +141,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
         show_name=cleaned["show_name"], comment=cleaned["comment"],
     ), ip_hash=ip, language=get_language())
-    # Answered only now: do_sign's transaction has committed (DESIGN.md invariant 6).
+    # Answered only now: do_sign's transaction has committed (docs/security.md, invariant 6).
     return HttpResponseRedirect(public.sent_url(statement), status=303)
 
 

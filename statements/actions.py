@@ -140,7 +140,7 @@ def remove_orphaned_organisations(organisation_ids: Iterable[int | None]) -> set
     removed = set(orphans.values_list("pk", flat=True))
     if removed:
         # Through the ORM's collector: their links are set to null, and each deletion bumps
-        # the page cache's site-wide generation (core.pagecache), so no cached copy outlives it.
+        # the page cache's site-wide generation (statements.pages), so no cached copy outlives it.
         Organisation.objects.filter(pk__in=removed).delete()
     return removed
 

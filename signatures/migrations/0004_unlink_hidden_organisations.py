@@ -20,7 +20,7 @@ state:
 Reverse is a no-op: the links tied a hidden organisation's name to a record and a page; they
 are gone on purpose and must not come back (nor could they: the deleted records are gone).
 Cached copies of the pages concerned are not touched here: the view no longer shows such a
-record (it answers 404), and no cached page outlives PAGE_TTL_SECONDS (core.pagecache).
+record (it answers 404), and no cached page outlives PAGE_TTL_SECONDS (statements.pages).
 """
 
 import unicodedata

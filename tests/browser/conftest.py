@@ -13,7 +13,7 @@ Fixtures for every browser test (see docs/testing.md):
     The same with JavaScript enabled.
 ``network``
     The :class:`NetworkLog` of every request any page of this test made. A request to any host
-    other than the live server is blocked and fails the test (DESIGN.md invariant 3), at the
+    other than the live server is blocked and fails the test (docs/security.md, invariant 3), at the
     latest when the test ends; ``network.assert_only_own_requests()`` checks it on the spot.
 
 Helpers to import: ``from tests.browser.conftest import assert_no_axe_violations,
@@ -100,7 +100,7 @@ class NetworkLog:
 
     def assert_only_own_requests(self) -> None:
         assert not self.foreign, (
-            f"Requests left the site (DESIGN.md invariant 3), only {self.origin} is allowed:\n  "
+            f"Requests left the site (docs/security.md, invariant 3), only {self.origin} is allowed:\n  "
             + "\n  ".join(self.foreign))
 
 

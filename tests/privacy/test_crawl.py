@@ -1,4 +1,4 @@
-"""DESIGN.md invariant 1: no public response contains an email address, an IP address (raw or
+"""docs/security.md, invariant 1: no public response contains an email address, an IP address (raw or
 hashed), a user agent, or anything derived from them.
 
 Seeds signatures and comments through the real forms (with known addresses, IPs and user agents)

@@ -1,4 +1,4 @@
-"""DESIGN.md invariant 6 under fire: `undersigned serve` is killed with SIGKILL several times
+"""docs/security.md, invariant 6, under fire: `undersigned serve` is killed with SIGKILL several times
 while signatures and comments pour in, and restarted. Every submission answered with success is
 there afterwards, with what was sent; every confirmation mail queued for those signatures reaches
 a real SMTP server (aiosmtpd) at least once.
