@@ -311,24 +311,24 @@ def _moderate(actor: Any, comments: Iterable[Comment], status: str, action: str,
     return changed
 
 
-def do_approve(actor: Any, comments: Iterable[Comment]) -> int:
+def do_approve(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.VISIBLE, "comment.approve")
 
 
-def do_mark_spam(actor: Any, comments: Iterable[Comment]) -> int:
+def do_mark_spam(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.SPAM, "comment.spam")
 
 
-def do_hold(actor: Any, comments: Iterable[Comment]) -> int:
+def do_hold(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.HELD, "comment.hold")
 
 
-def do_remove(actor: Any, comments: Iterable[Comment]) -> int:
+def do_remove(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.REMOVED, "comment.remove",
                      Comment.Removal.MODERATOR)
 
 
-def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
+def do_ban(comments: Iterable[Comment], *, actor: Any, kind: str, days: int,
            note: str = "") -> list[Ban]:
     """Ban the addresses or IP hashes of these comments for some days: their new comments go
     to spam. An IP hash changes every day, so such a ban mostly helps during a flood."""
@@ -349,14 +349,14 @@ def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
     return bans
 
 
-def do_lift_ban(actor: Any, ban: Ban) -> None:
+def do_lift_ban(ban: Ban, *, actor: Any) -> None:
     with transaction.atomic():
         Ban.objects.filter(pk=ban.pk).update(until=timezone.now())
         rules.bans_changed()
         audit.record(actor, "comment.ban.lift", ban)
 
 
-def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime) -> None:
+def do_lockdown(statement: Statement, *, actor: Any, mode: str, until: datetime) -> None:
     """Hold every new comment, or close comments, until a given time."""
     if mode not in ("hold", "close"):
         raise ValueError(mode)
@@ -367,7 +367,7 @@ def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime)
         audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
 
 
-def do_lift_lockdown(actor: Any, statement: Statement) -> None:
+def do_lift_lockdown(statement: Statement, *, actor: Any) -> None:
     with transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(comments_lock_mode="",
                                                          comments_locked_until=None)

@@ -419,7 +419,7 @@ def _record_signed_on(statement: Statement, names: list[str], actor: Any) -> Non
 
     # Recording is idempotent per organisation, so a re-import adds only new names.
     for name in names:
-        do_record_organisation(statement, name, actor)
+        do_record_organisation(statement, name, actor=actor)
 
 
 def _store_images(statement: Statement, spec: StatementSpec, written: list[str]) -> None:
@@ -484,7 +484,7 @@ def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool
             statement=statement, language=item.language,
             defaults={"title": item.title, "summary": item.summary, "kind": item.kind,
                       "body": item.body})
-    actions.do_save_statement(statement, actor, created=created,
+    actions.do_save_statement(statement, actor=actor, created=created,
                               previous_status=previous_status or Statement.Status.DRAFT)
     _record_signed_on(statement, spec.signed_on, actor)
     return statement
