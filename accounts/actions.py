@@ -95,7 +95,7 @@ def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic
-def regenerate_recovery_codes(user: AbstractBaseUser, actor: AbstractBaseUser) -> list[str]:
+def regenerate_recovery_codes(user: AbstractBaseUser, *, actor: AbstractBaseUser) -> list[str]:
     """New recovery codes for an enrolled account; the old ones stop working."""
     codes = _new_recovery_codes(user)
     audit.record(actor, "account.recovery_codes_regenerated", user)
@@ -130,7 +130,7 @@ def verify_second_factor(user: AbstractBaseUser, code: str) -> Device | None:
 
 
 @transaction.atomic
-def remove_two_factor(user: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+def remove_two_factor(user: AbstractBaseUser, *, actor: AbstractBaseUser) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit.record(actor, "account.2fa_removed", user)

@@ -210,7 +210,7 @@ def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: b
     if required:
         form = SecondFactorForm()
     elif form.is_valid() and actions.verify_second_factor(user, form.cleaned_data["code"]):
-        actions.remove_two_factor(user, user)
+        actions.remove_two_factor(user, actor=user)
         return HttpResponseRedirect(reverse("accounts:two-factor"))
     elif form.is_valid():
         form.add_error("code", _("That code is not valid. Codes change every 30 seconds; "
@@ -232,7 +232,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     form = CurrentSecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and _current_factor_ok(user, form):
         return _render(request, "accounts/recovery_codes.html",
-                       {"codes": actions.regenerate_recovery_codes(user, user)})
+                       {"codes": actions.regenerate_recovery_codes(user, actor=user)})
     return _render(request, "accounts/recovery_codes.html",
                    {"codes_left": actions.recovery_codes_left(user), "form": form},
                    status=400 if form.is_bound else 200)

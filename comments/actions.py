@@ -39,10 +39,6 @@ class NewComment:
     notify: bool = False
 
 
-def _changed_after_commit(statement_id: int) -> None:
-    transaction.on_commit(lambda: statement_changed(statement_id))
-
-
 def _link_language(comment: Comment) -> str:
     return comment.language or comment.statement.language or "en"
 
@@ -138,7 +134,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
 
 def _went_public(comment: Comment, parent: Comment | None = None) -> None:
     """Inside the transaction that made a comment visible: mails that may now be sent."""
-    _changed_after_commit(comment.statement_id)
+    statement_changed(comment.statement_id)
     if comment.notify:
         _ask_to_confirm_notifications(comment)
     parent = parent or comment.parent
@@ -212,7 +208,7 @@ def do_author_edit(comment: Comment, body: str) -> Comment:
         comment.save(update_fields=["body", "body_html", "edited_at", "status", "reason"])
         if was_visible:
             _refresh_listed(comment)
-            _changed_after_commit(comment.statement_id)
+            statement_changed(comment.statement_id)
     return comment
 
 
@@ -224,7 +220,7 @@ def do_author_delete(comment: Comment) -> None:
         was_listed = comment.listed
         _stub_or_delete(comment, Comment.Removal.AUTHOR)
         if was_listed:
-            _changed_after_commit(comment.statement_id)
+            statement_changed(comment.statement_id)
 
 
 class AlreadyRemoved(Exception):
@@ -243,7 +239,7 @@ def do_author_remove(comment_id: int) -> None:
         was_listed, statement_id = comment.listed, comment.statement_id
         _stub_or_delete(comment, Comment.Removal.AUTHOR)
         if was_listed:
-            _changed_after_commit(statement_id)
+            statement_changed(statement_id)
 
 
 def remove_url(comment: Comment, language: str) -> str:
@@ -306,29 +302,29 @@ def _moderate(actor: Any, comments: Iterable[Comment], status: str, action: str,
                                                       defaults={"approved_at": now})
                 _went_public(comment)
             elif was_listed:
-                _changed_after_commit(comment.statement_id)
+                statement_changed(comment.statement_id)
             changed += 1
     return changed
 
 
-def do_approve(actor: Any, comments: Iterable[Comment]) -> int:
+def do_approve(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.VISIBLE, "comment.approve")
 
 
-def do_mark_spam(actor: Any, comments: Iterable[Comment]) -> int:
+def do_mark_spam(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.SPAM, "comment.spam")
 
 
-def do_hold(actor: Any, comments: Iterable[Comment]) -> int:
+def do_hold(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.HELD, "comment.hold")
 
 
-def do_remove(actor: Any, comments: Iterable[Comment]) -> int:
+def do_remove(comments: Iterable[Comment], *, actor: Any) -> int:
     return _moderate(actor, comments, Comment.Status.REMOVED, "comment.remove",
                      Comment.Removal.MODERATOR)
 
 
-def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
+def do_ban(comments: Iterable[Comment], *, actor: Any, kind: str, days: int,
            note: str = "") -> list[Ban]:
     """Ban the addresses or IP hashes of these comments for some days: their new comments go
     to spam. An IP hash changes every day, so such a ban mostly helps during a flood."""
@@ -349,14 +345,14 @@ def do_ban(actor: Any, comments: Iterable[Comment], *, kind: str, days: int,
     return bans
 
 
-def do_lift_ban(actor: Any, ban: Ban) -> None:
+def do_lift_ban(ban: Ban, *, actor: Any) -> None:
     with transaction.atomic():
         Ban.objects.filter(pk=ban.pk).update(until=timezone.now())
         rules.bans_changed()
         audit.record(actor, "comment.ban.lift", ban)
 
 
-def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime) -> None:
+def do_lockdown(statement: Statement, *, actor: Any, mode: str, until: datetime) -> None:
     """Hold every new comment, or close comments, until a given time."""
     if mode not in ("hold", "close"):
         raise ValueError(mode)
@@ -368,7 +364,7 @@ def do_lockdown(actor: Any, statement: Statement, *, mode: str, until: datetime)
         audit.record(actor, "comment.lockdown", statement, mode=mode, until=until.isoformat())
 
 
-def do_lift_lockdown(actor: Any, statement: Statement) -> None:
+def do_lift_lockdown(statement: Statement, *, actor: Any) -> None:
     with transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(comments_lock_mode="",
                                                          comments_locked_until=None)
@@ -461,7 +457,7 @@ def erase_address(email: str, *, keep_public: bool = True) -> int:
         # An address ban stays: it holds only the keyed hash (no address, nothing public), and
         # "forget me" must not be a way to lift it.
         for statement_id in statements:
-            _changed_after_commit(statement_id)
+            statement_changed(statement_id)
     return touched
 
 

@@ -118,23 +118,23 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected comments"), permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = actions.do_approve(request.user, queryset)
+        count = actions.do_approve(queryset, actor=request.user)
         self.message_user(request, _("%(count)d comments approved.") % {"count": count})
 
     @admin.action(description=_("Mark selected comments as spam"), permissions=["moderate"])
     def mark_spam(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = actions.do_mark_spam(request.user, queryset)
+        count = actions.do_mark_spam(queryset, actor=request.user)
         self.message_user(request, _("%(count)d comments marked as spam.") % {"count": count})
 
     @admin.action(description=_("Remove selected comments"), permissions=["moderate"])
     def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = actions.do_remove(request.user, queryset)
+        count = actions.do_remove(queryset, actor=request.user)
         self.message_user(request, _("%(count)d comments removed.") % {"count": count})
 
     @admin.action(description=_("Send selected comments back to the queue"),
                   permissions=["moderate"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = actions.do_hold(request.user, queryset)
+        count = actions.do_hold(queryset, actor=request.user)
         self.message_user(request, _("%(count)d comments held.") % {"count": count})
 
     @admin.action(description=_("Ban the address or IP hash of selected comments for N days"),
@@ -142,10 +142,10 @@ class CommentAdmin(admin.ModelAdmin):
     def ban(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = BanForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            bans = actions.do_ban(request.user, queryset, kind=form.cleaned_data["kind"],
+            bans = actions.do_ban(queryset, actor=request.user, kind=form.cleaned_data["kind"],
                                   days=form.cleaned_data["days"], note=form.cleaned_data["note"])
             if form.cleaned_data["also_spam"]:
-                actions.do_mark_spam(request.user, queryset)
+                actions.do_mark_spam(queryset, actor=request.user)
             self.message_user(request, _("%(count)d bans created.") % {"count": len(bans)})
             return None
         context = {**self.admin_site.each_context(request), "title": _("Ban for some days"),
@@ -165,13 +165,13 @@ class CommentAdmin(admin.ModelAdmin):
         if request.method == "POST" and "lift" in request.POST:
             statement = Statement.objects.filter(pk=request.POST.get("lift")).first()
             if statement is not None:
-                actions.do_lift_lockdown(request.user, statement)
+                actions.do_lift_lockdown(statement, actor=request.user)
                 messages.success(request, _("Lockdown lifted."))
             return HttpResponseRedirect(request.path)
         form = LockdownForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             until = timezone.now() + timedelta(hours=form.cleaned_data["hours"])
-            actions.do_lockdown(request.user, form.cleaned_data["statement"],
+            actions.do_lockdown(form.cleaned_data["statement"], actor=request.user,
                                 mode=form.cleaned_data["mode"], until=until)
             messages.success(request, _("Lockdown in force."))
             return HttpResponseRedirect(request.path)
@@ -206,7 +206,7 @@ class BanAdmin(admin.ModelAdmin):
     def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = 0
         for ban in queryset:
-            actions.do_lift_ban(request.user, ban)
+            actions.do_lift_ban(ban, actor=request.user)
             count += 1
         self.message_user(request, _("%(count)d bans lifted.") % {"count": count})
 

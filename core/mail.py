@@ -15,7 +15,7 @@ import smtplib
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -26,18 +26,17 @@ class UnfoldedHeadersMessage(EmailMessage):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-_open_connection: tuple[tuple, Any] | None = None
+_open_connection: tuple[str, Any] | None = None
 
 
 def _connection() -> Any:
     """One SMTP connection kept open per worker process: a new TCP and SMTP handshake for
     every mail caps delivery far below what a mail server accepts."""
     global _open_connection
-    key = (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""),
-           getattr(settings, "EMAIL_PORT", 0))
+    key = repr(settings.MAILERS["default"])  # a changed setting (tests) opens a new connection
     if _open_connection is None or _open_connection[0] != key:
         _close_connection()
-        connection = get_connection(fail_silently=False)
+        connection = mailers.default
         connection.open()
         _open_connection = (key, connection)
     return _open_connection[1]

@@ -109,7 +109,7 @@ def _drop_orphans(signature: Signature, *organisation_ids: int | None) -> None:
 
 
 @transaction.atomic
-def do_record_organisation(statement: Statement, name: str, actor: Any = None) -> Signature:
+def do_record_organisation(statement: Statement, name: str, *, actor: Any = None) -> Signature:
     """An organisation the editors record as signed (``signed_on``). Idempotent per name."""
     organisation = find_or_create_organisation(name.strip())
     existing = (Signature.objects.filter(statement=statement, organisation=organisation)
@@ -250,7 +250,7 @@ def expire_unconfirmed(now: Any = None) -> int:
 
 # --- moderation --------------------------------------------------------------------------------
 
-def do_approve(signatures: QuerySet[Signature], actor: Any) -> int:
+def do_approve(signatures: QuerySet[Signature], *, actor: Any) -> int:
     """Held (or rejected by mistake) signatures become visible; their comments are approved with
     them, since the moderator has read them."""
     done = 0
@@ -273,7 +273,7 @@ def do_approve(signatures: QuerySet[Signature], actor: Any) -> int:
     return done
 
 
-def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
+def do_reject(signatures: QuerySet[Signature], *, actor: Any) -> int:
     """Never shown; the signer is not told why — only the statement's message, if it has one."""
     done = 0
     for pk in signatures.filter(status__in=[Signature.Status.HELD, Signature.Status.VISIBLE]
@@ -295,7 +295,7 @@ def do_reject(signatures: QuerySet[Signature], actor: Any) -> int:
     return done
 
 
-def do_moderate_comments(signatures: QuerySet[Signature], actor: Any, *, approve: bool) -> int:
+def do_moderate_comments(signatures: QuerySet[Signature], *, actor: Any, approve: bool) -> int:
     done = 0
     for signature in signatures.exclude(comment="").select_related("statement"):
         with transaction.atomic():
@@ -309,7 +309,7 @@ def do_moderate_comments(signatures: QuerySet[Signature], actor: Any, *, approve
 
 
 @transaction.atomic
-def do_link_organisation(signature: Signature, organisation: Organisation | None, actor: Any
+def do_link_organisation(signature: Signature, organisation: Organisation | None, *, actor: Any
                          ) -> Signature:
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     unlinked = signature.organisation_id

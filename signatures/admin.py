@@ -104,7 +104,7 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Signature, form: Any, change: bool) -> None:
         if "organisation" in form.changed_data:
-            actions.do_link_organisation(obj, obj.organisation, request.user)
+            actions.do_link_organisation(obj, obj.organisation, actor=request.user)
 
     def _may_moderate(self, request: HttpRequest) -> bool:
         if request.user.has_perm("signatures.moderate"):
@@ -115,25 +115,25 @@ class SignatureAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve the selected signatures (show them)"))
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
-            done = actions.do_approve(queryset, request.user)
+            done = actions.do_approve(queryset, actor=request.user)
             self.message_user(request, _("%(n)d signature(s) approved.") % {"n": done})
 
     @admin.action(description=_("Reject the selected signatures (never shown)"))
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
-            done = actions.do_reject(queryset, request.user)
+            done = actions.do_reject(queryset, actor=request.user)
             self.message_user(request, _("%(n)d signature(s) rejected.") % {"n": done})
 
     @admin.action(description=_("Approve the comments of the selected signatures"))
     def approve_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
-            done = actions.do_moderate_comments(queryset, request.user, approve=True)
+            done = actions.do_moderate_comments(queryset, actor=request.user, approve=True)
             self.message_user(request, _("%(n)d comment(s) approved.") % {"n": done})
 
     @admin.action(description=_("Hide the comments of the selected signatures"))
     def hide_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
-            done = actions.do_moderate_comments(queryset, request.user, approve=False)
+            done = actions.do_moderate_comments(queryset, actor=request.user, approve=False)
             self.message_user(request, _("%(n)d comment(s) hidden.") % {"n": done})
 
     # --- exports -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from statements import pages
 from statements.models import Organisation, Revision, Statement, StatementIssuer, Translation
 
 
-def record_revisions(statement: Statement, actor: Any) -> list[Revision]:
+def record_revisions(statement: Statement, *, actor: Any) -> list[Revision]:
     """Keep a revision of every language version whose published text changed."""
     if not statement.is_public:
         return []
@@ -52,38 +52,38 @@ def current_revision(statement: Statement) -> Revision | None:
 
 
 @transaction.atomic
-def do_change_status(statement: Statement, status: str, actor: Any) -> Statement:
+def do_change_status(statement: Statement, status: str, *, actor: Any) -> Statement:
     previous = statement.status
     statement.status = status
     if status == Statement.Status.PUBLISHED and statement.published_at is None:
         statement.published_at = timezone.now()
     statement.save()
-    record_revisions(statement, actor)
+    record_revisions(statement, actor=actor)
     audit.record(actor, f"statement.{status}", statement, previous=previous)
     _changed(statement)
     return statement
 
 
-def do_publish(statement: Statement, actor: Any) -> Statement:
-    return do_change_status(statement, Statement.Status.PUBLISHED, actor)
+def do_publish(statement: Statement, *, actor: Any) -> Statement:
+    return do_change_status(statement, Statement.Status.PUBLISHED, actor=actor)
 
 
-def do_close(statement: Statement, actor: Any) -> Statement:
-    return do_change_status(statement, Statement.Status.CLOSED, actor)
+def do_close(statement: Statement, *, actor: Any) -> Statement:
+    return do_change_status(statement, Statement.Status.CLOSED, actor=actor)
 
 
-def do_archive(statement: Statement, actor: Any) -> Statement:
-    return do_change_status(statement, Statement.Status.ARCHIVED, actor)
+def do_archive(statement: Statement, *, actor: Any) -> Statement:
+    return do_change_status(statement, Statement.Status.ARCHIVED, actor=actor)
 
 
 @transaction.atomic
-def do_save_statement(statement: Statement, actor: Any, *, created: bool,
+def do_save_statement(statement: Statement, *, actor: Any, created: bool,
                       previous_status: str | None = None) -> list[Revision]:
     """After an editor saved a statement, its translations and images (admin or import)."""
     statement.save()  # re-render now that images and translations are stored
     for version in statement.translations.all():
         version.save()
-    revisions = record_revisions(statement, actor)
+    revisions = record_revisions(statement, actor=actor)
     audit.record(actor, "statement.create" if created else "statement.edit", statement,
                  revisions=[f"{r.language}#{r.number}" for r in revisions])
     if previous_status is not None and previous_status != statement.status:
@@ -190,7 +190,7 @@ def do_start_surge(statement_id: int, *, per_minute: int, now: datetime | None =
     return True
 
 
-def do_end_surge(statement: Statement, actor: Any, *, now: datetime | None = None) -> bool:
+def do_end_surge(statement: Statement, *, actor: Any, now: datetime | None = None) -> bool:
     """An editor switches surge mode off: signing is open without proof of work again, the
     sign-ons made in the surge are no longer held when confirmed (those already held stay in
     the queue), and it does not switch itself on again for SIGN_SURGE_MINUTES."""

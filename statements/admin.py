@@ -109,7 +109,7 @@ class StatementAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Switch surge mode off"), permissions=["change"])
     def end_surge(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = sum(actions.do_end_surge(statement, request.user) for statement in queryset)
+        count = sum(actions.do_end_surge(statement, actor=request.user) for statement in queryset)
         self.message_user(request, _("Surge mode switched off on %(count)d statement(s).")
                           % {"count": count})
 
@@ -145,7 +145,7 @@ class StatementAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # noqa: ANN001
         super().save_related(request, form, formsets, change)
-        actions.do_save_statement(form.instance, request.user, created=not change,
+        actions.do_save_statement(form.instance, actor=request.user, created=not change,
                                   previous_status=getattr(form.instance, "_previous_status", None))
 
     def _change_status(self, request: HttpRequest, queryset: QuerySet, action) -> None:  # noqa: ANN001
@@ -155,7 +155,7 @@ class StatementAdmin(admin.ModelAdmin):
             return
         count = 0
         for statement in queryset:
-            action(statement, request.user)
+            action(statement, actor=request.user)
             count += 1
         self.message_user(request, _("%(count)d statement(s) updated.") % {"count": count})
 

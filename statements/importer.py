@@ -459,7 +459,7 @@ def _write(spec: StatementSpec, actor: Any, written: list[str], *, replace: bool
             statement=statement, language=item.language,
             defaults={"title": item.title, "summary": item.summary, "kind": item.kind,
                       "body": item.body})
-    actions.do_save_statement(statement, actor, created=created,
+    actions.do_save_statement(statement, actor=actor, created=created,
                               previous_status=previous_status or Statement.Status.DRAFT)
     if record_signed_on is not None and spec.signed_on:
         record_signed_on(statement, spec.signed_on, actor)

@@ -1,7 +1,8 @@
 """Every setting an operator can change, read from the environment in one place.
 
-All variables are prefixed ``UNDERSIGNED_``; the defaults give a working single-server site with
-SQLite in the data directory. ``settings.py`` only consumes the values computed here.
+All variables are prefixed ``UNDERSIGNED_`` (but the conventional ``PORT``); the defaults give a
+working single-server site with SQLite in the data directory. ``settings.py`` only consumes the
+values computed here.
 """
 
 from __future__ import annotations
@@ -49,14 +50,20 @@ class Config:
     database_url: str
     email_url: str
     base_url: str
+    # Host names served besides BASE_URL's and localhost (comma-separated in the variable).
+    allowed_hosts: tuple[str, ...]
     secret_key: str
     debug: bool
     cache_url: str
     default_from_email: str
     require_2fa: bool
+    # Behind a reverse proxy we control: the visitor's address is taken from X-Forwarded-For.
+    trust_x_forwarded_for: bool
     unconfirmed_expiry_days: int
     ip_hash_retention_days: int
     email_retention_days_after_archive: int
+    # The port `undersigned serve` listens on without --port: the conventional, unprefixed PORT.
+    port: int
     workers: int
     threads: int
     task_workers: int
@@ -89,14 +96,17 @@ def load() -> Config:
         database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'undersigned.sqlite3'}",
         email_url=env("EMAIL_URL", "console:"),
         base_url=env("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        allowed_hosts=tuple(h for h in env("ALLOWED_HOSTS").split(",") if h),
         secret_key=secret_key,
         debug=env_bool("DEBUG"),
         cache_url=env("CACHE_URL"),
         default_from_email=env("FROM_EMAIL", "undersigned <noreply@localhost>"),
         require_2fa=env_bool("REQUIRE_2FA"),
+        trust_x_forwarded_for=env_bool("TRUST_X_FORWARDED_FOR"),
         unconfirmed_expiry_days=env_int("UNCONFIRMED_EXPIRY_DAYS", 7),
         ip_hash_retention_days=env_int("IP_HASH_RETENTION_DAYS", 30),
         email_retention_days_after_archive=env_int("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE", 90),
+        port=int(os.environ.get("PORT", "").strip() or 8000),
         workers=env_int("WORKERS", 0),
         threads=env_int("THREADS", 1),
         # Two: one renders the next mail while the other waits on the SMTP server (on SQLite

@@ -16,7 +16,7 @@ SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 BASE_URL = CONFIG.base_url
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", urlsplit(BASE_URL).hostname or "localhost"]
-ALLOWED_HOSTS += [h for h in _config.env("ALLOWED_HOSTS").split(",") if h]
+ALLOWED_HOSTS += CONFIG.allowed_hosts
 
 INSTALLED_APPS = [
     "core",
@@ -154,21 +154,23 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
                      "QUEUES": ["default", "mail"]}}
 
 # --- email ----------------------------------------------------------------------------------
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated); core.mail sends through "default".
 _email = urlsplit(CONFIG.email_url)
 if _email.scheme in ("smtp", "smtps", "smtp+tls"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "127.0.0.1"
-    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_SSL = _email.scheme == "smtps"
-    EMAIL_USE_TLS = _email.scheme == "smtp+tls"
-    EMAIL_TIMEOUT = 20
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": _email.hostname or "127.0.0.1",
+        "port": _email.port or (465 if _email.scheme == "smtps" else 25),
+        "username": unquote(_email.username or ""),
+        "password": unquote(_email.password or ""),
+        "use_ssl": _email.scheme == "smtps",
+        "use_tls": _email.scheme == "smtp+tls",
+        "timeout": 20,
+    }}}
 elif _email.scheme == "file":
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = _email.path or str(DATA_DIR / "mail")
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": _email.path or str(DATA_DIR / "mail")}}}
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 SERVER_EMAIL = CONFIG.default_from_email
 
@@ -244,7 +246,7 @@ UNDERSIGNED = {
     "IP_HASH_RETENTION_DAYS": CONFIG.ip_hash_retention_days,
     "EMAIL_RETENTION_DAYS_AFTER_ARCHIVE": CONFIG.email_retention_days_after_archive,
     "REQUIRE_2FA": CONFIG.require_2fa,
-    "TRUST_X_FORWARDED_FOR": _config.env_bool("TRUST_X_FORWARDED_FOR"),
+    "TRUST_X_FORWARDED_FOR": CONFIG.trust_x_forwarded_for,
     # Public pages also written as files for nginx to serve (pages/files.py).
     "PAGE_FILES": CONFIG.page_files,
     "PAGE_FILES_ROOT": DATA_DIR / "pages",

@@ -21,7 +21,6 @@ urlpatterns += i18n_patterns(
     path("", include("statements.urls")),
     path("", include("signatures.urls")),
     path("", include("comments.urls")),
-    path("", include("core.urls")),
     path("", include("privacy.urls")),
     prefix_default_language=True,
 )

@@ -151,8 +151,8 @@ def test_every_visible_change_tells_the_page_cache(anon, open_statement, admin_u
     anon.post(f"/en/comments/c/{comment.pk}/edit/", {"t": tokens.author_token(comment.pk),
                                                      "body": "edited"})
     assert len(calls) == 2
-    actions.do_remove(admin_user, [comment])
-    actions.do_approve(admin_user, [comment])
+    actions.do_remove([comment], actor=admin_user)
+    actions.do_approve([comment], actor=admin_user)
     assert len(calls) == 4
     anon.post(f"/en/comments/c/{comment.pk}/delete/", {"t": tokens.author_token(comment.pk)})
     assert len(calls) == 5

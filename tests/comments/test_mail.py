@@ -69,7 +69,7 @@ def test_no_mail_about_a_comment_in_moderation(anon, statement, mailbox, tasks, 
     assert reply.status == Comment.Status.HELD
     tasks()
     assert mailbox.messages == []  # no reply mail, no opt-in mail for a held comment
-    actions.do_approve(admin_user, [reply])
+    actions.do_approve([reply], actor=admin_user)
     tasks()
     assert len(mailbox.to("amina@example.org")) == 1
     assert len(mailbox.to("new@example.org")) == 1  # its opt-in request, now it is public

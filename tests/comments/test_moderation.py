@@ -35,7 +35,7 @@ def test_policies(anon, policy, first, second):
 def test_first_policy_trusts_an_address_once_a_comment_was_approved(anon, statement, admin_user):
     held = post_ok(anon, statement, email="Amina@Example.org")
     assert held.status == Comment.Status.HELD
-    actions.do_approve(admin_user, [held])
+    actions.do_approve([held], actor=admin_user)
     # Any spelling of the same address is recognised; the name typed does not matter.
     assert post_ok(anon, statement, email=" amina@EXAMPLE.org", name="Other name").status == \
         Comment.Status.VISIBLE
@@ -159,7 +159,7 @@ def test_ban_an_address_or_ip_hash_for_n_days(anon, open_statement):
         Comment.Status.VISIBLE
     assert AuditEntry.objects.filter(action="comment.ban.address").exists()
     # IP hash ban: same day, same address of the visitor, whatever the email.
-    actions.do_ban(None, [bad], kind=Ban.Kind.IP_HASH, days=1)
+    actions.do_ban([bad], actor=None, kind=Ban.Kind.IP_HASH, days=1)
     assert post_ok(anon, open_statement, email="fresh@example.org").status == Comment.Status.SPAM
     # Bans end: a week and a day later the same address and network are welcome again.
     later = timezone.now() + timedelta(days=8)
@@ -206,9 +206,9 @@ def test_admin_shows_the_sanitised_body_never_raw_html(anon, open_statement, adm
 
 def test_a_lifted_ban_lets_the_address_comment_again_at_once(anon, open_statement):
     bad = post_ok(anon, open_statement, email="sorry@example.org", body="first")
-    (ban,) = actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    (ban,) = actions.do_ban([bad], actor=None, kind=Ban.Kind.ADDRESS, days=7)
     assert post_ok(anon, open_statement, email="sorry@example.org").status == Comment.Status.SPAM
-    actions.do_lift_ban(None, ban)
+    actions.do_lift_ban(ban, actor=None)
     assert post_ok(anon, open_statement, email="sorry@example.org").status == \
         Comment.Status.VISIBLE
     assert AuditEntry.objects.filter(action="comment.ban.lift").exists()
@@ -221,7 +221,7 @@ def test_erasing_an_address_keeps_its_ban(anon, open_statement, keep_public):
     from privacy.actions import forget_address
 
     bad = post_ok(anon, open_statement, email="erased@example.org", body="first")
-    actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    actions.do_ban([bad], actor=None, kind=Ban.Kind.ADDRESS, days=7)
     if keep_public:
         forget_address("erased@example.org")  # what the data-rights page's button does
     else:
@@ -272,7 +272,7 @@ def test_moderators_neither_see_nor_search_commenters_addresses(anon, open_state
 
 def test_the_moderator_group_lists_and_lifts_bans(anon, open_statement):
     bad = post_ok(anon, open_statement, email="sorry@example.org", body="first")
-    (ban,) = actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    (ban,) = actions.do_ban([bad], actor=None, kind=Ban.Kind.ADDRESS, days=7)
     client = Client()
     client.force_login(role_user("moderator"))
     listed = client.get("/admin/comments/ban/")
@@ -286,7 +286,7 @@ def test_the_moderator_group_lists_and_lifts_bans(anon, open_statement):
     assert post_ok(anon, open_statement, email="sorry@example.org").status == \
         Comment.Status.VISIBLE
     # Someone who may only read comments may not lift a ban.
-    (ban,) = actions.do_ban(None, [bad], kind=Ban.Kind.ADDRESS, days=7)
+    (ban,) = actions.do_ban([bad], actor=None, kind=Ban.Kind.ADDRESS, days=7)
     viewer = User.objects.create_user("viewer", "v@example.org", "a long password 123",
                                       is_staff=True)
     viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_comment",

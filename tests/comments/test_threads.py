@@ -135,14 +135,14 @@ def test_permalinks_of_hidden_comments_are_404(anon, statement):
 def test_a_removed_comment_with_replies_stays_as_a_stub(anon, open_statement, admin_user):
     top = post_ok(anon, open_statement, body="Offensive top")
     reply = post_ok(anon, open_statement, parent=top.pk, body="Kind reply", email="k@example.org")
-    actions.do_remove(admin_user, [top])
+    actions.do_remove([top], actor=admin_user)
     html = page(anon, open_statement)
     assert "Offensive top" not in html and "Comment removed." in html
     assert f'id="comment-{reply.pk}"' in html
-    actions.do_remove(admin_user, [reply])
+    actions.do_remove([reply], actor=admin_user)
     html = page(anon, open_statement)
     assert "Comment removed." not in html and "No comments yet" in html
-    actions.do_approve(admin_user, [reply])
+    actions.do_approve([reply], actor=admin_user)
     assert "Kind reply" in page(anon, open_statement)
 
 
@@ -159,7 +159,7 @@ def test_avatars_are_drawn_locally_from_a_random_value(anon, open_statement):
 
 
 def test_lockdown_notice_and_closed_form_show_on_the_page(anon, open_statement, admin_user):
-    actions.do_lockdown(admin_user, open_statement, mode="close",
+    actions.do_lockdown(open_statement, actor=admin_user, mode="close",
                         until=timezone.now() + timedelta(hours=1))
     html = page(anon, open_statement)
     assert "Comments are closed." in html and 'name="body"' not in html

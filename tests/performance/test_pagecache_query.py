@@ -39,7 +39,7 @@ def visible(statement: Statement, name: str, n: int, kind: str = "individual") -
         statement=statement, kind=kind, name=name, organisation_name=name, email=f"{n}@example.org",
         show_name=True, status=Signature.Status.HELD,
         confirmed_at=timezone.now() + timedelta(seconds=n))
-    actions.do_approve(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
     return signature
 
 

@@ -70,7 +70,7 @@ def test_closing_a_statement_refuses_the_very_next_sign_on(anon, statement, how)
         editor_copy.status = Statement.Status.CLOSED
         editor_copy.save()
     else:
-        statement_actions.do_close(editor_copy, None)
+        statement_actions.do_close(editor_copy, actor=None)
     response = post_sign(anon, statement, email="after@example.org")
     assert response.status_code == 403
     assert b"no longer accepts signatures" in response.content
@@ -98,13 +98,13 @@ def test_a_new_deadline_set_by_the_editors_applies_to_the_next_sign_on(anon, sta
 def test_a_comment_lockdown_refuses_the_next_comment_and_lifting_it_lets_them_in(
         anon, open_statement, admin_user):
     assert post_comment(anon, open_statement, 1).status_code == 303
-    comment_actions.do_lockdown(admin_user, fresh(open_statement), mode="close",
+    comment_actions.do_lockdown(fresh(open_statement), actor=admin_user, mode="close",
                                 until=timezone.now() + timedelta(hours=1))
     refused = post_comment(anon, open_statement, 2)
     assert refused.status_code == 403
     assert b"closed for new comments" in refused.content
     assert Comment.objects.count() == 1
-    comment_actions.do_lift_lockdown(admin_user, fresh(open_statement))
+    comment_actions.do_lift_lockdown(fresh(open_statement), actor=admin_user)
     assert post_comment(anon, open_statement, 3).status_code == 303
     assert Comment.objects.count() == 2
 
@@ -112,7 +112,7 @@ def test_a_comment_lockdown_refuses_the_next_comment_and_lifting_it_lets_them_in
 def test_a_holding_lockdown_holds_the_next_comment(anon, open_statement, admin_user):
     assert post_comment(anon, open_statement, 1).status_code == 303
     assert Comment.objects.get().status == Comment.Status.VISIBLE
-    comment_actions.do_lockdown(admin_user, fresh(open_statement), mode="hold",
+    comment_actions.do_lockdown(fresh(open_statement), actor=admin_user, mode="hold",
                                 until=timezone.now() + timedelta(hours=1))
     assert post_comment(anon, open_statement, 2).status_code == 303
     assert Comment.objects.latest("id").status == Comment.Status.HELD

@@ -130,7 +130,7 @@ def seed_hidden_organisations(statement: Statement) -> None:
         "country": retracted.country, "comment": "", "show_name": False})
     quiet = sign_on(3, "Quiet Guild", show_name=False)
     Signature.objects.filter(pk=quiet.pk).update(status="held")
-    signature_actions.do_approve(Signature.objects.filter(pk=quiet.pk), None)
+    signature_actions.do_approve(Signature.objects.filter(pk=quiet.pk), actor=None)
 
 
 def guessed_urls(names: list[str]) -> list[str]:

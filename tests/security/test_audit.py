@@ -138,10 +138,10 @@ def test_signatures_and_comments_are_logged_by_number_never_by_name(superuser) -
         statement=statement, email=f"x{n}@example.org", email_key=email_key(f"x{n}@example.org"),
         name=SECRET_NAME, body=f"{SECRET_NAME} wrote this", status=Comment.Status.HELD)
         for n in range(2)]
-    signature_actions.do_approve(Signature.objects.filter(pk=signatures[0].pk), superuser)
-    signature_actions.do_reject(Signature.objects.filter(pk=signatures[1].pk), superuser)
-    comment_actions.do_approve(superuser, comments[:1])
-    comment_actions.do_remove(superuser, comments[1:])
+    signature_actions.do_approve(Signature.objects.filter(pk=signatures[0].pk), actor=superuser)
+    signature_actions.do_reject(Signature.objects.filter(pk=signatures[1].pk), actor=superuser)
+    comment_actions.do_approve(comments[:1], actor=superuser)
+    comment_actions.do_remove(comments[1:], actor=superuser)
     LogEntry.objects.log_actions(superuser.pk, [signatures[0]], CHANGE, "one")
     LogEntry.objects.log_actions(superuser.pk, signatures, CHANGE, "bulk")
     LogEntry.objects.log_actions(superuser.pk, [comments[0]], CHANGE, "one")
@@ -167,7 +167,7 @@ def test_a_moderator_searching_the_log_for_a_name_finds_nothing(client: Client, 
     statement = make_statement()
     comment = Comment.objects.create(statement=statement, email="x@example.org", name=SECRET_NAME,
                                      body="hello", status=Comment.Status.HELD)
-    comment_actions.do_approve(superuser, [comment])
+    comment_actions.do_approve([comment], actor=superuser)
     ensure_role_groups()
     moderator = get_user_model().objects.create_user("mod", "m@example.org", "x", is_staff=True)
     moderator.groups.add(Group.objects.get(name="moderator"))

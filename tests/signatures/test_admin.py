@@ -69,7 +69,7 @@ def test_bulk_approve_and_reject(moderator_client, anon, statement, mailbox, tas
 
 def test_rejected_never_appears_anywhere_public(anon, statement):
     signature = held(statement, "Rejected Name", n=1)
-    actions.do_reject(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_reject(Signature.objects.filter(pk=signature.pk), actor=None)
     for url in ("/en/s/water-is-life/", "/en/signatories/water-is-life/",
                 "/en/signatories/water-is-life/?q=rejected"):
         assert "Rejected Name" not in anon.get(url).content.decode()
@@ -79,7 +79,7 @@ def test_rejected_never_appears_anywhere_public(anon, statement):
 
 def test_no_status_is_told_to_a_rejected_signer_without_a_message(statement, mailbox, tasks):
     signature = held(statement, "Quiet", n=1)
-    actions.do_reject(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_reject(Signature.objects.filter(pk=signature.pk), actor=None)
     tasks()
     assert mailbox.messages == []
 
@@ -130,9 +130,9 @@ def test_exports_are_streamed_neutralised_gated_and_logged(editor_client, modera
     for n, name in enumerate(["=HYPERLINK(\"http://x\")", "+1 Plus", "-minus", "@at",
                               "\tTab", "Plain Name"]):
         signature = held(statement, name, n=n)
-        actions.do_approve(Signature.objects.filter(pk=signature.pk), None)
+        actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
     hidden = held(statement, "Hidden Person", n=20, show_name=False)
-    actions.do_approve(Signature.objects.filter(pk=hidden.pk), None)
+    actions.do_approve(Signature.objects.filter(pk=hidden.pk), actor=None)
     url = f"{QUEUE}export/{statement.pk}/"
     rows = _csv(moderator_client.get(url))
     assert rows[0] == exports.PUBLIC_COLUMNS

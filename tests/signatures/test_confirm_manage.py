@@ -42,7 +42,7 @@ def test_get_on_the_confirmation_link_changes_nothing(anon, statement, signed):
 
 
 def test_post_confirms_records_the_revision_and_shows_the_name(anon, statement, signed):
-    record_revisions(statement, None)
+    record_revisions(statement, actor=None)
     generation = statement_generation(statement.pk)
     signature, links = signed()
     response = anon.post(links["confirm"])
@@ -181,7 +181,7 @@ def test_manage_correction_errors_keep_input(anon, statement, signed):
 def test_corrected_organisation_goes_back_to_review(anon, statement, signed, moderator_client):
     signature, links = signed(kind="organisation", organisation="Good Org", role="Chair")
     anon.post(links["confirm"])
-    actions.do_approve(Signature.objects.all(), None)
+    actions.do_approve(Signature.objects.all(), actor=None)
     assert "Good Org" in anon.get("/en/s/water-is-life/").content.decode()
     anon.post(links["manage"], {"action": "correct", "name": "Ana Lima", "organisation": "Evil Org",
                                 "role": "Chair", "country": "", "comment": "",

@@ -22,7 +22,7 @@ def visible(statement, name, *, kind="individual", n=0, show_name=True, **fields
         statement=statement, kind=kind, name=name, email=f"{n}-{name[:10]}@example.org".lower()
         .replace(" ", ""), show_name=show_name, status=Signature.Status.HELD,
         confirmed_at=timezone.now() + timedelta(seconds=n), **fields)
-    actions.do_approve(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
     return signature
 
 
@@ -30,7 +30,7 @@ def test_organisations_first_linked_then_individuals_with_details(anon, statemen
     visible(statement, "Ana Lima", n=1, organisation_name="Uni", role="Teacher", country="Chile")
     visible(statement, "Chair", kind="organisation", n=2, organisation_name="River Keepers",
             role="Chair")
-    actions.do_record_organisation(statement, "Recorded Org", None)
+    actions.do_record_organisation(statement, "Recorded Org", actor=None)
     html = anon.get("/en/s/water-is-life/").content.decode()
     assert html.index("River Keepers") < html.index("Ana Lima")
     assert html.index("Recorded Org") < html.index("Ana Lima")
@@ -43,8 +43,8 @@ def test_organisations_first_linked_then_individuals_with_details(anon, statemen
 
 
 def test_record_organisation_is_idempotent_and_counted(statement):
-    first = actions.do_record_organisation(statement, "Recorded Org", None)
-    again = actions.do_record_organisation(statement, "Recorded Org", None)
+    first = actions.do_record_organisation(statement, "Recorded Org", actor=None)
+    again = actions.do_record_organisation(statement, "Recorded Org", actor=None)
     assert first.pk == again.pk
     assert actions.counts(statement).organisations == 1
 
@@ -138,7 +138,7 @@ def test_bad_list_queries_are_400(anon, statement):
 def test_names_and_comments_are_escaped_and_never_linked(anon, statement):
     signature = visible(statement, "<script>alert(1)</script> http://evil.example", n=1,
                         comment="See https://evil.example <b>now</b>")
-    actions.do_moderate_comments(Signature.objects.filter(pk=signature.pk), None, approve=True)
+    actions.do_moderate_comments(Signature.objects.filter(pk=signature.pk), actor=None, approve=True)
     html = anon.get("/en/s/water-is-life/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; http://evil.example" in html
@@ -151,7 +151,7 @@ def test_comment_shown_only_once_moderated_and_when_the_statement_shows_them(ano
     signature = visible(statement, "Ana", n=1, comment="Because water matters")
     Signature.objects.filter(pk=signature.pk).update(comment_approved=False)
     assert "Because water matters" not in anon.get("/en/s/comments/").content.decode()
-    actions.do_moderate_comments(Signature.objects.all(), None, approve=True)
+    actions.do_moderate_comments(Signature.objects.all(), actor=None, approve=True)
     assert "Because water matters" in anon.get("/en/s/comments/").content.decode()
     statement.show_signature_comments = False
     statement.save()

@@ -43,7 +43,7 @@ def sign_for(signed, organisation: str, *, show: bool, email: str = "rosa@exampl
 
 
 def approve(signature: Signature) -> Signature:
-    actions.do_approve(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
     signature.refresh_from_db()
     return signature
 
@@ -66,7 +66,7 @@ def test_a_record_left_without_public_reference_is_removed(anon, statement, sign
     # A second statement that River Keepers (the issuer of the first) and an organisation the
     # editors recorded (signed_on) have signed: neither record may go with the sign-ons below.
     other = make_statement("theirs", title="A statement we signed", issuers=("Someone Else",))
-    actions.do_record_organisation(other, "Recorded Org", None)
+    actions.do_record_organisation(other, "Recorded Org", actor=None)
     ours = [sign_for(signed, name, show=True, email=f"rep{n}@example.org")
             for n, name in enumerate([SHOWN, "River Keepers", "Recorded Org"])]
     for signature, links in ours:
@@ -79,7 +79,7 @@ def test_a_record_left_without_public_reference_is_removed(anon, statement, sign
         if path == "withdraw":
             assert anon.post(links["manage"], {"action": "withdraw"}).status_code == 200
         elif path == "reject":
-            actions.do_reject(Signature.objects.filter(pk=signature.pk), None)
+            actions.do_reject(Signature.objects.filter(pk=signature.pk), actor=None)
         else:
             response = anon.post(links["manage"], {
                 "action": "correct", "name": REPRESENTATIVE, "organisation": signature.organisation_name,
@@ -99,7 +99,7 @@ def test_a_record_left_without_public_reference_is_removed(anon, statement, sign
 def test_a_record_shown_elsewhere_or_described_by_the_editors_stays(anon, statement, signed):
     other = make_statement("theirs", title="A statement we signed", issuers=("Someone Else",))
     elsewhere = Organisation.objects.create(name="Shared Union", slug="shared-union")
-    actions.do_record_organisation(other, "Shared Union", None)
+    actions.do_record_organisation(other, "Shared Union", actor=None)
     Signature.objects.filter(organisation=elsewhere).update(source=Signature.Source.FORM)
     Organisation.objects.create(name="Described Org", slug="described-org",
                                 website="https://described.example/")
@@ -137,7 +137,7 @@ def test_relinking_by_hand_removes_the_record_left_behind(anon, statement, signe
     confirm(anon, links["confirm"])
     signature = approve(signature)
     assert signature.organisation.slug == "r-keepers"
-    actions.do_link_organisation(signature, Organisation.objects.get(slug="river-keepers"), None)
+    actions.do_link_organisation(signature, Organisation.objects.get(slug="river-keepers"), actor=None)
     assert not Organisation.objects.filter(slug="r-keepers").exists()
     assert_no_page(anon, "r-keepers", "R. Keepers")
 

@@ -30,7 +30,7 @@ def test_no_email_ip_or_hash_in_any_public_response(statement, mailbox, tasks):
     for n in range(40):
         client.post(mail_links(mailbox, f"secret{n}@private.example")["confirm"])
     from signatures.actions import do_approve
-    do_approve(Signature.objects.all(), None)
+    do_approve(Signature.objects.all(), actor=None)
     hashes = set(Signature.objects.values_list("ip_hash", flat=True))
     assert len(hashes) == 40
     urls = ["/", "/en/", "/es/", "/en/s/water-is-life/", "/es/s/water-is-life/",

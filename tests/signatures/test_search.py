@@ -28,7 +28,7 @@ def visible(statement, name, n, *, kind="individual", show_name=True):
         statement=statement, kind=kind, name=name, organisation_name=name,
         email=f"{n}@example.org", show_name=show_name, status=Signature.Status.HELD,
         confirmed_at=timezone.now() + timedelta(seconds=n))
-    actions.do_approve(Signature.objects.filter(pk=signature.pk), None)
+    actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
     return signature
 
 

@@ -121,7 +121,7 @@ def test_a_version_that_does_not_exist_is_404(anon, translated):
 
 def test_statement_page_shows_what_design_describes(anon, translated):
     organisation = Organisation.objects.create(name="Coordinadora Ñuble", slug="coordinadora")
-    do_record_organisation(translated, "Coordinadora Ñuble", None)
+    do_record_organisation(translated, "Coordinadora Ñuble", actor=None)
     html = anon.get("/en/s/water/").content.decode()
     assert html.count("<h1") == 1
     assert 'href="#content"' in html and '<main id="content"' in html
@@ -223,7 +223,7 @@ def test_organisation_page_lists_what_it_issued_and_signed(anon):
     other = make_statement("theirs", title="A statement we signed", issuers=("Someone Else",))
     make_statement("secret", title="Unpublished", issuers=("Ríos Vivos",),
                    status=Statement.Status.DRAFT)
-    do_record_organisation(other, "Ríos Vivos", None)
+    do_record_organisation(other, "Ríos Vivos", actor=None)
 
     organisation = Organisation.objects.get(name="Ríos Vivos")
     html = anon.get(organisation.get_absolute_url()).content.decode()

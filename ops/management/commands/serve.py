@@ -101,7 +101,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--port", type=int, default=settings.CONFIG.port)
         parser.add_argument("--workers", type=int, default=settings.CONFIG.workers or None,
                             help="app processes (default: one per core, at least 2; on PostgreSQL two per "
                                  "core, at least 4)")

@@ -1,5 +1,0 @@
-
-
-app_name = "core"
-urlpatterns: list = [
-]
