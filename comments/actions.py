@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from comments import rules, tokens
 from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
 from core import audit, inserts
+from core.addresses import mailbox
 from core.mail import absolute, queue_mail
 from core.rendering import render_comment
 from statements.models import Statement
@@ -122,7 +123,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
             depth=parent.depth + 1 if parent else 1,
             status=verdict.status, reason=verdict.reason,
             listed=verdict.status == Comment.Status.VISIBLE,
-            name=data.name, email=data.email, email_key=key, website=data.website,
+            name=data.name, email=mailbox(data.email), email_key=key, website=data.website,
             body=data.body, body_html=body_html, ip_hash=ip_hash, language=language,
             notify=data.notify,
         )

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -12,40 +10,22 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
+from core.addresses import mailbox
 from core.forms import shared_fields
+from core.text import TextField
 from statements.models import Statement
 
 NAME_MAX = 100
 BODY_MAX = 5000
-# C0/C1 controls except tab and newline; bidi embeddings and overrides, which can make a name
-# or a line read backwards (the "evil" text of an impersonation).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(value: str) -> str:
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROLS.sub("", value)
-
-
-class NoControlCharacters:
-    message = _("Please remove the control characters from this field.")
-
-    def __call__(self, value: str) -> None:
-        if value and _CONTROLS.search(value):
-            raise forms.ValidationError(self.message, code="control")
-
-
 @shared_fields
 class CommentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX,
-                           validators=[NoControlCharacters()])
-    email = forms.EmailField(label=_("Email"), max_length=254,
-                             validators=[NoControlCharacters()])
+    name = TextField(label=_("Name"), max_length=NAME_MAX)
+    email = forms.EmailField(label=_("Email"), max_length=254)
     website = forms.URLField(label=_("Website"), max_length=200, required=False,
                              assume_scheme="https",
                              validators=[URLValidator(schemes=["http", "https"])])
-    body = forms.CharField(label=_("Comment"), max_length=BODY_MAX, widget=forms.Textarea,
-                           strip=True)
+    body = TextField(label=_("Comment"), max_length=BODY_MAX, widget=forms.Textarea,
+                     multiline=True)
     parent = forms.IntegerField(required=False, min_value=1, max_value=2**62,
                                 widget=forms.HiddenInput)
     notify = forms.BooleanField(label=_("Email me replies to my comment"), required=False)
@@ -59,13 +39,16 @@ class CommentForm(forms.Form):
         self.parent_comment: Comment | None = None
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
+        name = self.cleaned_data["name"]
         if not name:
             raise forms.ValidationError(_("Please give a name."), code="required")
         return name
 
+    def clean_email(self) -> str:
+        return mailbox(self.cleaned_data["email"])
+
     def clean_body(self) -> str:
-        body = clean_text(self.cleaned_data["body"]).strip()
+        body = self.cleaned_data["body"]
         if not body:
             raise forms.ValidationError(_("Please write a comment."), code="required")
         return body
@@ -86,10 +69,11 @@ class CommentForm(forms.Form):
 
 
 class EditForm(forms.Form):
-    body = forms.CharField(label=_("Comment"), max_length=BODY_MAX, widget=forms.Textarea)
+    body = TextField(label=_("Comment"), max_length=BODY_MAX, widget=forms.Textarea,
+                     multiline=True)
 
     def clean_body(self) -> str:
-        body = clean_text(self.cleaned_data["body"]).strip()
+        body = self.cleaned_data["body"]
         if not body:
             raise forms.ValidationError(_("Please write a comment."), code="required")
         return body

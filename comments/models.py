@@ -6,20 +6,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.addresses import mailbox, wide
 from core.generations import KeptCopy
-from signatures.models import normalise_email as mailbox
 from statements.models import Statement
-
-
-def normalise_email(email: str) -> str:
-    return unicodedata.normalize("NFKC", (email or "").strip()).casefold()
 
 
 def email_key(email: str) -> str:
@@ -27,7 +22,7 @@ def email_key(email: str) -> str:
     banned, subscribed) without keeping a list of addresses, and cannot be reversed without the
     site's secret key."""
     key = hmac.new(settings.SECRET_KEY.encode(), b"comments:email-key", hashlib.sha256).digest()
-    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(key, wide(email).encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def new_avatar_seed() -> int:
@@ -58,16 +53,13 @@ class CommentQuerySet(models.QuerySet):
 
     def of_mailbox(self, email: str) -> CommentQuerySet:
         """Comments written from exactly this mailbox, for what only its owner may see or
-        erase: found by key (indexed), kept where the stored address is the same under the
-        signatures' rule (trimmed, NFC, lower case). The key's rule alone would join mailboxes
-        that differ, such as ``ß`` and ``ss``. The candidates are read when this is called
-        (the comparison is Python's: SQLite's ``lower`` knows only ASCII)."""
+        erase: found by key (indexed), kept where the stored address is the same mailbox
+        (``core.addresses.mailbox``; addresses are stored in that form). The key's wide rule
+        alone would join mailboxes that differ, such as ``ß`` and ``ss``."""
         address = mailbox(email or "")
         if not address:
             return self.none()
-        return self.filter(pk__in=[
-            pk for pk, stored in self.for_address(address).values_list("pk", "email")
-            if mailbox(stored) == address])
+        return self.for_address(address).filter(email=address)
 
 
 class Comment(models.Model):

@@ -15,28 +15,59 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from comments import actions, public, rules, tokens
 from comments.forms import CommentForm, EditForm
 from comments.models import Comment, ModerationSettings, email_key
-from core import proof_of_work, protection
+from core import guards, proof_of_work, protection
+from core.guards import Refusal
 from core.handlers import public_form
+from core.responses import private
 from statements import lookup
 from statements.models import Statement
 
 REMEMBER_COOKIE = "undersigned_commenter"
 REMEMBER_SECONDS = 60 * 60 * 24 * 365
 FIELDS = ("name", "email", "website", "body")
+# A comment of BODY_MAX characters, each up to four bytes in UTF-8, with the other fields.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    # The form pages read the "remember me" cookie.
+    return private(response, vary_cookie=True)
+
+
+_FORM_REFUSALS = {
+    Refusal.TOO_FAST: gettext_lazy("That was quick. Please check your comment and send it "
+                                   "again."),
+    Refusal.EXPIRED: gettext_lazy("This form had expired. Please check your comment and send it "
+                                  "again."),
+    Refusal.NO_PROOF: gettext_lazy("The anti-spam check did not complete. Please try again."),
+}
+
+
+def _refused(request: HttpRequest, statement: Statement, refusal: Refusal) -> HttpResponse:
+    """The page for a refusal before the form is read, in a commenter's words. A filled
+    honeypot is answered "not sent": pretending success would need a comment to show."""
+    if refusal == Refusal.TOO_BIG:
+        return _message(request, gettext("Not sent"),
+                        gettext("What you sent is far longer than a comment may be."),
+                        status=refusal.status)
+    if refusal == Refusal.CROSS_SITE:
+        return _message(request, gettext("Not sent"),
+                        gettext("This form can only be sent from this site."),
+                        status=refusal.status)
+    if refusal == Refusal.CLOSED:
+        return _message(request, gettext("Comments are closed"),
+                        gettext("This discussion is closed for new comments."),
+                        status=refusal.status, link=statement.get_absolute_url(),
+                        link_text=statement.title)
+    return _message(request, gettext("Not sent"), gettext("Your comment could not be accepted."),
+                    status=refusal.status)
 
 
 def _message(request: HttpRequest, title: str, message: str, *, status: int = 200,
@@ -91,10 +122,6 @@ def _limits(key: str, ip_hash: str, statement_id: int) -> list[tuple[protection.
     ]
 
 
-def _pow_ok(request: HttpRequest, statement: Statement) -> bool:
-    return not proof_of_work.pow_required(statement) or proof_of_work.verify_pow(request)
-
-
 def _cookie_path() -> str:
     """The "remember me" cookie only travels to this language's comment pages: a statement
     page never receives it, so it can neither change that page nor keep it out of the cache."""
@@ -124,41 +151,31 @@ def form(request: HttpRequest, statement_id: int) -> HttpResponse:
 
 
 def _post(request: HttpRequest, statement: Statement) -> HttpResponse:
-    if not protection.is_same_origin(request):
-        return _message(request, gettext("Not sent"),
-                        gettext("This form can only be sent from this site."), status=403)
-    if not rules.comments_open(statement):
-        return _message(request, gettext("Comments are closed"),
-                        gettext("This discussion is closed for new comments."), status=403,
-                        link=statement.get_absolute_url(), link_text=statement.title)
+    """The comment form's POST, through the public forms' guard pipeline (core.guards)."""
+    refusal = guards.check_request(request, max_bytes=MAX_BODY_BYTES,
+                                   is_open=rules.comments_open(statement))
+    if refusal is not None:
+        return _refused(request, statement, refusal)
     data = request.POST
-    if protection.honeypot_filled(data):
-        return _message(request, gettext("Not sent"),
-                        gettext("Your comment could not be accepted."), status=400)
     values = {f: data.get(f, "")[:10_000] for f in FIELDS}
     values.update(notify=bool(data.get("notify")), remember=bool(data.get("remember")))
     form = CommentForm(data, statement=statement)
     valid = form.is_valid()
     parent = form.parent_comment
-    try:
-        protection.check_form_token(data.get(protection.TOKEN_FIELD, ""), public.FORM_PURPOSE,
-                                    statement.pk)
-    except protection.FormTokenError as exc:
-        notice = (gettext("That was quick. Please check your comment and send it again.")
-                  if str(exc) == "too-fast" else
-                  gettext("This form had expired. Please check your comment and send it again."))
+    errors = {k: list(v) for k, v in form.errors.items()}
+    refusal = guards.check_form(request, purpose=public.FORM_PURPOSE, object_id=statement.pk,
+                                needs_proof=proof_of_work.pow_required(statement))
+    if refusal is not None:
         return _form_page(request, statement, values=values, parent=parent, status=400,
-                          errors={k: list(v) for k, v in form.errors.items()}, notice=notice)
-    if not _pow_ok(request, statement):
-        return _form_page(request, statement, values=values, parent=parent, status=400,
-                          notice=gettext("The anti-spam check did not complete. Please try "
-                                         "again."))
+                          errors=errors, notice=_FORM_REFUSALS[refusal])
     if not valid:
         return _form_page(request, statement, values=values, parent=parent, status=400,
-                          errors={k: list(v) for k, v in form.errors.items()})
+                          errors=errors)
     cleaned = form.cleaned_data
     ip = protection.ip_hash(request)
-    if not protection.within_limits(_limits(email_key(cleaned["email"]), ip, statement.pk)):
+    refusal, _counts = guards.check_limits(_limits(email_key(cleaned["email"]), ip, statement.pk),
+                                           visitor_scopes=4)
+    if refusal is not None:
         return _form_page(request, statement, values=values, parent=parent, status=429,
                           notice=gettext("Too many comments are arriving just now. Please wait "
                                          "a minute and send it again."))

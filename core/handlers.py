@@ -4,7 +4,7 @@ On a viral day the sign-on and comment POSTs arrive by the hundred a second, and
 them went through all fifteen middlewares — sessions, authentication, two-factor checks,
 messages, CSRF, static files — although none of them means anything to a form that anonymous
 visitors post to, carries no per-visitor token (the page is the same bytes for everyone) and is
-``csrf_exempt``. Measured in process: a sign-on 2.9 → 2.5 ms. A view marked ``@public_form``
+``csrf_exempt`` (what that cost: docs/benchmarks.md). A view marked ``@public_form``
 is served, for POSTs, by a handler whose chain is ``settings.PUBLIC_FORM_MIDDLEWARE``: the
 middlewares that shape what the visitor receives (security headers, the language from the URL,
 the early 4xx for malformed input) and nothing else. Its answers carry the same headers as the

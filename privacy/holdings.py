@@ -8,17 +8,17 @@ from typing import Any
 from django.utils import timezone
 
 from core import data_rights
-from privacy.links import normalise
+from core.addresses import mailbox
 
 
 def holds_anything(email: str) -> bool:
-    address = normalise(email)
+    address = mailbox(email)
     return bool(address) and any(h.newest(address) for h in data_rights.holders())
 
 
 def export_for_address(email: str) -> dict[str, Any]:
     """Everything stored about an address, JSON-ready: one list per app that holds addresses."""
-    address = normalise(email)
+    address = mailbox(email)
     return {
         "address": address,
         "generated_at": timezone.now().isoformat(),

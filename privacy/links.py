@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from core import data_rights
+from core.addresses import mailbox
 from core.mail import absolute
 from core.protection import base36, canonical_number
 
@@ -28,12 +29,8 @@ class BadToken(Exception):
     """Forged, malformed, expired, or pointing at a record that no longer holds an address."""
 
 
-def normalise(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def _mac(kind: str, record_id: int, issued: str, email: str) -> str:
-    return salted_hmac(SALT, f"{kind}{record_id}.{issued}.{normalise(email)}",
+    return salted_hmac(SALT, f"{kind}{record_id}.{issued}.{mailbox(email)}",
                        algorithm="sha256").hexdigest()[:32]
 
 
@@ -45,7 +42,7 @@ def _record_email(kind: str, record_id: int) -> str:
 def _record_for(email: str) -> tuple[str, int, str] | None:
     """The newest record held for exactly this mailbox, with the address as it stores it (the
     first registered kind that holds one: a signature before a comment)."""
-    address = normalise(email)
+    address = mailbox(email)
     if not address:
         return None
     for holder in data_rights.holders():
@@ -58,7 +55,7 @@ def _record_for(email: str) -> tuple[str, int, str] | None:
 def make_token(email: str, *, now: float | None = None, record: object | None = None) -> str | None:
     """``record`` (the Signature or Comment a mail is about) saves a lookup by address."""
     holder = data_rights.kind_of(record) if record is not None else None
-    if holder is not None and normalise(getattr(record, "email", "")) == normalise(email):
+    if holder is not None and mailbox(getattr(record, "email", "")) == mailbox(email):
         found: tuple[str, int, str] | None = (
             holder.kind, record.pk, record.email)  # type: ignore[union-attr]
     else:
@@ -89,7 +86,7 @@ def read_token(token: str, *, now: float | None = None) -> str:
     age = (now if now is not None else time.time()) - issued_at
     if age > MAX_AGE_SECONDS or age < -300:
         raise BadToken("expired")
-    return normalise(email)
+    return mailbox(email)
 
 
 def data_rights_url(email: str, language: str | None = None, *, record: object | None = None

@@ -16,12 +16,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from comments import actions as comment_actions
+from core.addresses import mailbox
 from core.protection import Limit, ip_hash, is_same_origin, within_limits
 from core.sealed import keyed_hash
 from privacy import actions
 from privacy.forms import ForgetForm, RequestLinkForm
 from privacy.holdings import export_for_address
-from privacy.links import BadToken, make_token, normalise, read_token
+from privacy.links import BadToken, make_token, read_token
 
 LINK_IP_LIMIT = Limit("privacy-link-ip", 20, 3600)
 # A few mails a day to one address, whoever asks: enough for its owner, too few to flood it.
@@ -63,7 +64,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = RequestLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "privacy/request_link.html", {"form": form}, status=400)
-    email = normalise(form.cleaned_data["email"])
+    email = mailbox(form.cleaned_data["email"])
     if not within_limits([(LINK_IP_LIMIT, ip_hash(request))]):
         return render(request, "privacy/request_link.html", {"form": form, "limited": "ip"},
                       status=429)

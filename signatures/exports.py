@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core import audit
+from core.responses import private
 from signatures.models import Signature
 from statements.models import Statement
 
@@ -90,5 +91,4 @@ def export_response(statement: Statement, actor: Any, *, with_emails: bool
     suffix = "-with-emails" if with_emails else ""
     name = f"{slugify(statement.slug)[:60] or 'statement'}-signatures{suffix}-{stamp}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private(response)

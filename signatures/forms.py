@@ -3,8 +3,6 @@ cleaned before anything is stored."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -12,50 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from core.addresses import mailbox
 from core.forms import shared_fields
-from signatures.models import Signature, normalise_email
-
-# Bidirectional embeddings, overrides and isolates can make a name display as something it is
-# not (impersonation); zero-width joiners stay allowed, some scripts need them.
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-MULTILINE_ALLOWED = {"\n", "\t"}
-SPACES = re.compile(r"\s+")
+from core.text import TextField, clean_text
+from signatures.models import Signature
 
 LIMITS = {"name": 200, "organisation": 200, "role": 200, "country": 100, "email": 254,
           "comment": 1000}
-
-
-def clean_text(value: Any, *, multiline: bool = False) -> str:
-    """NFC-normalised text without control characters; single-line text has its runs of
-    white space collapsed. Raises ValidationError for characters we refuse."""
-    text = unicodedata.normalize("NFC", str(value or ""))
-    if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for char in text:
-        if char == "\ufffd":
-            raise ValidationError(_("This text is not valid UTF-8."), code="encoding")
-        category = unicodedata.category(char)
-        if ((category == "Cc" and not (multiline and char in MULTILINE_ALLOWED))
-                or category in ("Cs", "Co") or char in BIDI_CONTROLS
-                or (0xFDD0 <= ord(char) <= 0xFDEF) or (ord(char) & 0xFFFE) == 0xFFFE):
-            raise ValidationError(_("Please remove the control or invisible characters."),
-                                  code="control")
-    if multiline:
-        return "\n".join(line.strip() for line in text.strip().split("\n"))
-    return SPACES.sub(" ", text).strip()
-
-
-class TextField(forms.CharField):
-    """A CharField that refuses control characters and normalises Unicode before the length
-    check (so the limit counts what is stored)."""
-
-    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
-        self.multiline = multiline
-        kwargs.setdefault("strip", False)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> str:
-        return clean_text(value, multiline=self.multiline)
 
 
 class SignatoryFields(forms.Form):
@@ -102,7 +63,7 @@ class SignForm(SignatoryFields):
         return self.cleaned_data.get("kind", "")
 
     def clean_email(self) -> str:
-        value = normalise_email(clean_text(self.cleaned_data["email"]))
+        value = mailbox(clean_text(self.cleaned_data["email"]))
         try:
             validate_email(value)
         except ValidationError as exc:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.addresses import mailbox
 from statements.models import Organisation, Revision, Statement
 
 
@@ -27,16 +28,10 @@ def shown_name(kind: str, name: str, organisation_name: str) -> str:
     return organisation_name if kind == Signature.Kind.ORGANISATION else name
 
 
-def normalise_email(value: str) -> str:
-    """One spelling per mailbox: trimmed, NFC, lower case (case is never significant in
-    practice, and treating it as such would let one person sign twice)."""
-    return unicodedata.normalize("NFC", value).strip().lower()
-
-
 class SignatureQuerySet(models.QuerySet):
     def for_address(self, email: str) -> SignatureQuerySet:
         """Signatures holding this address (stored normalised: an indexed equality)."""
-        address = normalise_email(email or "")
+        address = mailbox(email or "")
         return self.filter(email=address) if address else self.none()
 
 

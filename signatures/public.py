@@ -19,8 +19,9 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from core import proof_of_work, protection
+from core.text import clean_text
 from signatures.actions import counts
-from signatures.forms import SignForm, clean_text
+from signatures.forms import SignForm
 from signatures.models import Signature, SignatureQuerySet, sort_key
 from statements.models import Statement
 

@@ -33,9 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 def _signers_waiting() -> bool:
-    """Every core is busy and sign-ons are arriving faster than they are applied: measured on
-    the sign-on benchmark (two cores, four pairs of 8 s loads), 869–1,001 sign-ons/s (mean 944)
-    while the mail workers took their share, 967–1,169/s (mean 1,067) when they gave way."""
+    """Every core is busy and sign-ons are arriving faster than they are applied: then a mail
+    can wait and a signer cannot (core/cpu.py; the figures: docs/benchmarks.md)."""
     return cpu.all_cores_busy() and SignOn.objects.exists()
 
 

@@ -19,13 +19,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import proof_of_work, protection
+from core import guards, proof_of_work, protection
+from core.addresses import mailbox
+from core.guards import Refusal
 from core.handlers import public_form
 from core.protection import Limit
+from core.responses import private
+from core.text import clean_text
 from pages.decorators import cached_page
 from pages.store import declare_query
 from signatures import actions, public, surge, tokens
-from signatures.forms import CorrectionForm, SignForm, clean_text, normalise_email
+from signatures.forms import CorrectionForm, SignForm
 from signatures.models import Signature
 from signatures.tasks import MAX_MAILS_PER_SIGNATURE, MIN_MAIL_INTERVAL
 from statements import lookup, pages
@@ -57,24 +61,10 @@ def sign_limits(statement_id: int, network: str) -> list[tuple[Limit, str]]:
             (Limit(SITE_MINUTE, config["SIGN_SITE_PER_MINUTE"], 60), "site")]
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages for one signer: never cached, never indexed."""
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _message(request: HttpRequest, status: int, title: str, message: str,
              extra: dict[str, Any] | None = None) -> HttpResponse:
-    return _private(render(request, "signatures/message.html",
+    return private(render(request, "signatures/message.html",
                            {"title": title, "message": message, **(extra or {})}, status=status))
-
-
-def _too_big(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
-    except ValueError:
-        return True
 
 
 def _statement(slug: str) -> Statement:
@@ -83,57 +73,38 @@ def _statement(slug: str) -> Statement:
 
 def _form_page(request: HttpRequest, statement: Statement, form: SignForm, status: int
                ) -> HttpResponse:
-    return _private(render(request, "signatures/sign.html",
+    return private(render(request, "signatures/sign.html",
                            {"statement": statement, "form": form,
                             "section": public.form_context(statement)}, status=status))
-
-
-def _closed(request: HttpRequest) -> HttpResponse:
-    return _message(request, 403, _("Signing is closed"),
-                    _("This statement no longer accepts signatures. Thank you for your interest."))
 
 
 @public_form
 @csrf_exempt
 @require_POST
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    refused = _refuse_post(request, _("Please sign using the form on the statement's page."))
-    if refused:
-        return refused
+    """The sign form's POST, through the public forms' guard pipeline (core.guards)."""
     statement = _statement(slug)
-    if not statement.is_open_for_signing:
-        return _closed(request)
-    data = request.POST
-    if protection.honeypot_filled(data):
+    refusal = guards.check_request(request, max_bytes=MAX_BODY_BYTES,
+                                   is_open=statement.is_open_for_signing)
+    if refusal == Refusal.HONEYPOT:
         # Answer a bot exactly as a person, so it learns nothing; store nothing.
         return HttpResponseRedirect(public.sent_url(statement), status=303)
-    form = SignForm(data)
+    if refusal is not None:
+        return _refused(request, refusal,
+                        _("Please sign using the form on the statement's page."))
+    form = SignForm(request.POST)
     valid = form.is_valid()
-    try:
-        protection.check_form_token(data.get(protection.TOKEN_FIELD, ""), "sign", statement.pk)
-    except protection.FormTokenError as error:
-        valid = False
-        form.add_error(None, _("Please wait a few seconds, then send the form again.")
-                       if str(error) == "too-fast" else
-                       _("This form was open for too long. Please check it and send it again."))
-    if ((proof_of_work.pow_required(statement) or statement.surge_active())
-            and not proof_of_work.verify_pow(request)):
-        valid = False
-        form.add_error(None, _("The anti-flood check did not complete. It needs JavaScript for "
-                               "now; please switch it on, wait for the check, and send again."))
-    if not valid:
+    refusal = guards.check_form(
+        request, purpose="sign", object_id=statement.pk,
+        needs_proof=proof_of_work.pow_required(statement) or statement.surge_active())
+    if refusal is not None:
+        form.add_error(None, _FORM_REFUSALS[refusal])
+    if not valid or refusal is not None:
         return _form_page(request, statement, form, 400)
     ip = protection.ip_hash(request)
-    checks = sign_limits(statement.pk, ip)
-    counts = protection.count_limits(checks)
-    if not protection.allowed_by(checks, counts):
-        if len(counts) <= 2:  # refused by a per-network limit
-            return _message(request, 429, _("Too many signatures from your network"),
-                            _("Many people have just signed from the same network as you. "
-                              "Please try again in a few minutes; your signature is welcome."))
-        return _message(request, 429, _("Too many signatures just now"),
-                        _("So many people are signing right now that we cannot take more this "
-                          "minute. Please try again in a minute; your signature is welcome."))
+    refusal, counts = guards.check_limits(sign_limits(statement.pk, ip), visitor_scopes=2)
+    if refusal is not None:
+        return _refused(request, refusal)
     surge.notice(statement, counts[2])
     cleaned = form.cleaned_data
     actions.do_sign(statement, actions.SignerDetails(
@@ -143,6 +114,35 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     ), ip_hash=ip, language=get_language())
     # Answered only now: do_sign's transaction has committed (docs/security.md, invariant 6).
     return HttpResponseRedirect(public.sent_url(statement), status=303)
+
+
+_FORM_REFUSALS = {
+    Refusal.TOO_FAST: _("Please wait a few seconds, then send the form again."),
+    Refusal.EXPIRED: _("This form was open for too long. Please check it and send it again."),
+    Refusal.NO_PROOF: _("The anti-flood check did not complete. It needs JavaScript for now; "
+                        "please switch it on, wait for the check, and send again."),
+}
+
+
+def _refused(request: HttpRequest, refusal: Refusal, hint: str | None = None) -> HttpResponse:
+    """The page for a refusal of the guard pipeline, in the signer's words."""
+    if refusal == Refusal.TOO_BIG:
+        return _message(request, 413, _("Too much data"),
+                        _("What you sent is far longer than this form allows."))
+    if refusal == Refusal.CROSS_SITE:
+        return _message(request, 403, _("Not sent from this site"),
+                        hint or _("Please use the buttons on the page from your email."))
+    if refusal == Refusal.CLOSED:
+        return _message(request, 403, _("Signing is closed"),
+                        _("This statement no longer accepts signatures. Thank you for your "
+                          "interest."))
+    if refusal == Refusal.LIMITED_VISITOR:
+        return _message(request, 429, _("Too many signatures from your network"),
+                        _("Many people have just signed from the same network as you. "
+                          "Please try again in a few minutes; your signature is welcome."))
+    return _message(request, 429, _("Too many signatures just now"),
+                    _("So many people are signing right now that we cannot take more this "
+                      "minute. Please try again in a minute; your signature is welcome."))
 
 
 @require_safe
@@ -166,7 +166,7 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     if protection.honeypot_filled(request.POST):
         return HttpResponseRedirect(public.sent_url(statement, resent=True), status=303)
     try:
-        email = normalise_email(clean_text(request.POST.get("email", "")))[:254]
+        email = mailbox(clean_text(request.POST.get("email", "")))[:254]
     except ValidationError:
         email = ""
     if not email or "@" not in email:
@@ -180,13 +180,12 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _refuse_post(request: HttpRequest, hint: str | None = None) -> HttpResponse | None:
-    """A clear 4xx for an oversized or cross-site post, before anything is read or stored."""
-    if _too_big(request):
-        return _message(request, 413, _("Too much data"),
-                        _("What you sent is far longer than this form allows."))
+    """A clear 4xx for an oversized or cross-site post, before anything is read or stored
+    (the first two steps of core.guards, for the signer's own links)."""
+    if guards.too_big(request, MAX_BODY_BYTES):
+        return _refused(request, Refusal.TOO_BIG)
     if not protection.is_same_origin(request):
-        return _message(request, 403, _("Not sent from this site"),
-                        hint or _("Please use the buttons on the page from your email."))
+        return _refused(request, Refusal.CROSS_SITE, hint)
     return None
 
 
@@ -223,7 +222,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                         _("This signature is already confirmed. Thank you!"),
                         {"link": manage_url, "link_text": _("Manage your signature")})
     if not actions.may_confirm(signature):
-        return _closed(request)
+        return _refused(request, Refusal.CLOSED)
     if request.method == "POST":
         refused = _refuse_post(request)
         if refused:
@@ -235,7 +234,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                             _("This signature is already confirmed. Thank you!"),
                             {"link": manage_url, "link_text": _("Manage your signature")})
         return HttpResponseRedirect(manage_url + "?confirmed=1", status=303)
-    return _private(render(request, "signatures/confirm.html", {"signature": signature,
+    return private(render(request, "signatures/confirm.html", {"signature": signature,
                                                                 "statement": signature.statement}))
 
 
@@ -283,7 +282,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
     if request.GET.get("saved"):
         notice = _("Your changes are saved.")
-    return _private(render(request, "signatures/manage.html", {
+    return private(render(request, "signatures/manage.html", {
         "signature": signature, "statement": statement, "form": form, "notice": notice,
         "held": signature.status == Signature.Status.HELD,
         "rejected": signature.status == Signature.Status.REJECTED,
@@ -324,7 +323,7 @@ def signatories(request: HttpRequest, slug: str) -> HttpResponse:
     if searching:
         # What someone typed (often their own name) is not kept in any cache, and unbounded
         # made-up searches cannot fill one.
-        return _private(response)
+        return private(response)
     # Declared without ``after``: a page after a cursor does not match, so it is not stored.
     declare_query(request.META, **{name: request.GET.get(name, "")
                                              for name in public.LIST_PARAMETERS

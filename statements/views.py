@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, override
 from django.views.decorators.http import require_safe
 
+from core.responses import private
 from pages.decorators import cached_page
 from statements import pages
 from statements.models import Category, Organisation, Statement, Translation
@@ -85,9 +86,7 @@ def _render_statement(request: HttpRequest, statement: Statement, language: str 
         "preview": not statement.is_public,
     }
     response = render(request, "statements/detail.html", context)
-    if not statement.is_public:
-        response["Cache-Control"] = "private, no-store"
-    return response
+    return response if statement.is_public else private(response)
 
 
 @cached_page(pages.page_of_statement)

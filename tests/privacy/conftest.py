@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from comments.models import Comment, email_key
+from core.addresses import mailbox
 from signatures.models import Signature
 from statements.models import Statement
 
@@ -23,7 +24,8 @@ def make_comment(statement: Statement, email: str, *, status: str = "visible", n
                  body: str = "We stand with you.", ip_hash: str = "e" * 32, parent: Comment | None = None,
                  **fields) -> Comment:
     return Comment.objects.create(
-        statement=statement, email=email, email_key=email_key(email), status=status, name=name,
+        # Stored as the write path stores it (core.addresses.mailbox; comments/migrations/0002).
+        statement=statement, email=mailbox(email), email_key=email_key(email), status=status, name=name,
         body=body, body_html=f"<p>{body}</p>", ip_hash=ip_hash, parent=parent,
         root=parent.root or parent if parent else None, depth=parent.depth + 1 if parent else 1,
         listed=status == "visible", **fields)

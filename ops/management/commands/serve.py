@@ -90,8 +90,8 @@ def default_workers(vendor: str | None = None) -> int:
     """One app process per core (at least 2) on SQLite, where the database is a library call and
     a process never waits for it. Two per core (at least 4) on PostgreSQL: a process waits for
     the server's answer to every query and for each commit's flush, and a second process per
-    core fills that time (sign-on POSTs measured +13 %; page-cache hits served by the app
-    itself −18 %, which behind the shipped nginx are served by nginx instead)."""
+    core fills that time; page-cache hits served by the app itself lose a little, and behind
+    the shipped nginx those are served by nginx instead (docs/benchmarks.md, round 6)."""
     per_core = 2 if (vendor or connection.vendor) == "postgresql" else 1  # PostGIS included
     return max(2 * per_core, per_core * (os.cpu_count() or 1))
 
