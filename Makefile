@@ -5,10 +5,13 @@ VENV := .venv
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+# The type checker (configured in pyproject.toml); the django-stubs plugin loads the settings,
+# which need a writable data directory.
+MYPY := UNDERSIGNED_DATA_DIR=$$(mktemp -d) $(VENV)/bin/mypy
 # PostgreSQL for the second test run; override to point elsewhere.
 UNDERSIGNED_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres fuzz setup browser-deps lint bench clean
+.PHONY: run test test-sqlite test-postgres fuzz setup browser-deps lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml uv.lock scripts/find-python
 	@PY=$$(scripts/find-python) || exit 1; \
@@ -35,6 +38,7 @@ run: setup
 
 test: setup browser-deps
 	$(VENV)/bin/ruff check .
+	$(MYPY)
 	$(VENV)/bin/undersigned makemigrations --check --dry-run >/dev/null
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -61,6 +65,9 @@ fuzz: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(MYPY)
 
 # Benchmarks of docs/benchmarks.md; QUICK=1 for short development runs.
 bench: setup

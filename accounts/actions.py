@@ -8,7 +8,7 @@ import re
 
 import segno
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -22,7 +22,7 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 RECOVERY_CODE_COUNT = 10
 
 
-def requires_two_factor(user: AbstractBaseUser) -> bool:
+def requires_two_factor(user: User) -> bool:
     """When the operator requires two-factor (UNDERSIGNED_REQUIRE_2FA): every superuser and every
     account that can publish, moderate, export or administer accounts — through a group or
     directly. Staff who can only read or draft may choose."""
@@ -32,13 +32,13 @@ def requires_two_factor(user: AbstractBaseUser) -> bool:
         user.has_perm(permission) for permission in powerful_permissions())
 
 
-def has_two_factor(user: AbstractBaseUser) -> bool:
+def has_two_factor(user: User) -> bool:
     """An authenticator is enrolled. (Recovery codes come with one and are no second factor
     on their own.)"""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_device(user: AbstractBaseUser) -> TOTPDevice:
+def pending_device(user: User) -> TOTPDevice:
     """The unconfirmed device being enrolled (kept between page loads so the QR code is stable)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -56,7 +56,7 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def confirm_device(user: AbstractBaseUser, device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_device(user: User, device: TOTPDevice, code: str) -> list[str] | None:
     """Enrol the authenticator being set up, replacing any earlier one (a new phone). Returns
     None when the code is refused; otherwise the new recovery codes to show, once — none when a
     replaced phone's account still has unused codes (they may be printed already)."""
@@ -82,7 +82,7 @@ def _for_humans(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     device = StaticDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     if device is None:
         device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
@@ -95,14 +95,14 @@ def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic
-def regenerate_recovery_codes(user: AbstractBaseUser, *, actor: AbstractBaseUser) -> list[str]:
+def regenerate_recovery_codes(user: User, *, actor: User) -> list[str]:
     """New recovery codes for an enrolled account; the old ones stop working."""
     codes = _new_recovery_codes(user)
     audit.record(actor, "account.recovery_codes_regenerated", user)
     return codes
 
 
-def recovery_codes_left(user: AbstractBaseUser) -> int:
+def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
@@ -111,7 +111,7 @@ def _normalised(code: str) -> str:
 
 
 @transaction.atomic
-def verify_second_factor(user: AbstractBaseUser, code: str) -> Device | None:
+def verify_second_factor(user: User, code: str) -> Device | None:
     """The device that accepts ``code`` at sign-in: the authenticator (each 30-second code once),
     else one of the recovery codes, which is then used up."""
     code = _normalised(code)
@@ -130,7 +130,7 @@ def verify_second_factor(user: AbstractBaseUser, code: str) -> Device | None:
 
 
 @transaction.atomic
-def remove_two_factor(user: AbstractBaseUser, *, actor: AbstractBaseUser) -> None:
+def remove_two_factor(user: User, *, actor: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit.record(actor, "account.2fa_removed", user)

@@ -4,10 +4,11 @@ two-factor enrolment page. Replaces the admin's own login view (see undersigned/
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import django_otp
 from django.contrib import admin, auth
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -32,6 +33,13 @@ PENDING_MAX_AGE = 5 * 60
 RECOVERY_SIGN_IN_KEY = "accounts.recovery_sign_in_at"
 LOST_PHONE_GRACE = 10 * 60
 
+if TYPE_CHECKING:
+    class StaffRequest(HttpRequest):
+        """A request through ``admin.site.admin_view`` (accounts/urls.py): an active staff user
+        is signed in."""
+
+        user: User
+
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -55,16 +63,17 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
     return render(request, template, context, status=status)
 
 
-def _pending_user(request: HttpRequest) -> AbstractBaseUser | None:
+def _pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
         return None
-    user = auth.get_user_model()._default_manager.filter(pk=pending.get("uid"), is_active=True,
-                                                         is_staff=True).first()
-    return user
+    uid = pending.get("uid")
+    if uid is None:
+        return None
+    return auth.get_user_model()._default_manager.filter(pk=uid, is_active=True, is_staff=True).first()
 
 
-def _finish(request: HttpRequest, user: AbstractBaseUser, device: object | None) -> HttpResponse:
+def _finish(request: HttpRequest, user: User, device: object | None) -> HttpResponse:
     request.session.pop(PENDING_KEY, None)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
@@ -137,7 +146,7 @@ def _code_step(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: StaffRequest) -> HttpResponse:
     """Enrol an authenticator app (QR code drawn locally as SVG), replace it with a new phone's,
     or turn two-factor off. Any POST but "remove" confirms the authenticator being set up.
 
@@ -195,7 +204,7 @@ def _lost_phone_grace(request: HttpRequest) -> bool:
     return isinstance(at, int | float) and 0 <= time.time() - at <= LOST_PHONE_GRACE
 
 
-def _current_factor_ok(user: AbstractBaseUser, form: CurrentSecondFactorForm) -> bool:
+def _current_factor_ok(user: User, form: CurrentSecondFactorForm) -> bool:
     """The (valid) form's code is the user's current second factor; if not, says so on it."""
     if actions.verify_second_factor(user, form.cleaned_data["current_code"]) is not None:
         return True
@@ -204,7 +213,7 @@ def _current_factor_ok(user: AbstractBaseUser, form: CurrentSecondFactorForm) ->
     return False
 
 
-def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: bool
+def _remove_two_factor(request: HttpRequest, user: User, required: bool
                        ) -> HttpResponse:
     form = SecondFactorForm(request.POST)
     if required:
@@ -222,7 +231,7 @@ def _remove_two_factor(request: HttpRequest, user: AbstractBaseUser, required: b
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: StaffRequest) -> HttpResponse:
     """How many recovery codes are left; a POST replaces them all and shows the new ones once.
     It needs a code from the current authenticator or an unused recovery code (used up, like
     the rest): a stolen session alone gets no codes. Wrong or missing: 400, nothing changed."""

@@ -162,8 +162,8 @@ def _ask_to_confirm_notifications(comment: Comment) -> None:
                language=language, record=comment)
 
 
-def _notify_parent_author(reply: Comment, parent: Comment) -> None:
-    parent = Comment.objects.filter(pk=parent.pk).only(
+def _notify_parent_author(reply: Comment, replied_to: Comment) -> None:
+    parent = Comment.objects.filter(pk=replied_to.pk).only(
         "id", "status", "notify", "email", "email_key", "language", "statement_id", "name").first()
     if parent is None or not parent.notify or not parent.email:
         return

@@ -3,11 +3,13 @@ site's word lists. Every action goes through comments.actions, which writes the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -54,10 +56,10 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["statement"]
     list_per_page = 100
     actions = ["approve", "mark_spam", "remove", "hold", "ban"]
-    readonly_fields = ["statement", "parent", "status", "removal", "reason", "name", "email",
-                       "website", "body", "rendered", "created_at", "edited_at", "moderated_at",
-                       "moderated_by", "notify", "ip_hash"]
-    fields = readonly_fields
+    readonly_fields: ClassVar[tuple[str, ...]] = (
+        "statement", "parent", "status", "removal", "reason", "name", "email", "website", "body",
+        "rendered", "created_at", "edited_at", "moderated_at", "moderated_by", "notify", "ip_hash")
+    fields: ClassVar[tuple[str, ...]] = readonly_fields
     change_list_template = "comments/admin/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -78,7 +80,7 @@ class CommentAdmin(admin.ModelAdmin):
     def _sees_addresses(request: HttpRequest) -> bool:
         return request.user.has_perm(EMAIL_PERMISSION)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         shown = list(self.list_display)
         return shown if self._sees_addresses(request) else [f for f in shown if f != "email"]
 
@@ -86,11 +88,11 @@ class CommentAdmin(admin.ModelAdmin):
         fields = list(self.search_fields)
         return fields if self._sees_addresses(request) else [f for f in fields if f != "email"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(self.fields)
-        return fields if self._sees_addresses(request) else [f for f in fields if f != "email"]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = self.fields
+        return fields if self._sees_addresses(request) else tuple(f for f in fields if f != "email")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
     def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest) -> bool:
@@ -150,7 +152,7 @@ class CommentAdmin(admin.ModelAdmin):
             return None
         context = {**self.admin_site.each_context(request), "title": _("Ban for some days"),
                    "form": form, "comments": queryset, "opts": self.model._meta,
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+                   "action_checkbox_name": ACTION_CHECKBOX_NAME}
         return TemplateResponse(request, "comments/admin/ban.html", context)
 
     def get_urls(self) -> list:
@@ -163,7 +165,7 @@ class CommentAdmin(admin.ModelAdmin):
         if not self.has_moderate_permission(request):
             raise PermissionDenied
         if request.method == "POST" and "lift" in request.POST:
-            statement = Statement.objects.filter(pk=request.POST.get("lift")).first()
+            statement = Statement.objects.filter(pk=request.POST["lift"]).first()
             if statement is not None:
                 actions.do_lift_lockdown(statement, actor=request.user)
                 messages.success(request, _("Lockdown lifted."))

@@ -90,7 +90,7 @@ def parse_page(request: HttpRequest) -> tuple[int, str]:
 
 def page_of(comment: Comment, order: str = "oldest") -> int:
     """Which page of its statement's discussion shows this comment (for permalinks)."""
-    root = comment.root if comment.root_id else comment
+    root = comment.root or comment
     roots = Comment.objects.filter(statement_id=comment.statement_id, parent__isnull=True,
                                    listed=True)
     if order == "oldest":
@@ -123,14 +123,14 @@ class ThreadRenderer:
         self.t_reply_to = gettext("Reply to %(name)s")
         self.t_says = gettext("Comment by %(name)s")
 
-    def render(self, roots: list[Row], children: dict[int, list[Row]]) -> SafeString:
+    def render(self, roots: list[Row], children: dict[int | None, list[Row]]) -> SafeString:
         parts: list[str] = ['<ol class="comment-list">']
         for root in roots:
             self._comment(root, children, parts)
         parts.append("</ol>")
         return mark_safe("".join(parts))  # noqa: S308 - every value below is escaped
 
-    def _comment(self, c: Row, children: dict[int, list[Row]], out: list[str]) -> None:
+    def _comment(self, c: Row, children: dict[int | None, list[Row]], out: list[str]) -> None:
         if c.status == Comment.Status.VISIBLE:
             out.append(f'<li class="comment" id="comment-{c.id}">')
             out.append(self._article(c))
@@ -171,7 +171,7 @@ class ThreadRenderer:
 
 
 def thread_page(statement: Statement, page: int, order: str
-                ) -> tuple[list[Row], dict[int, list[Row]], bool]:
+                ) -> tuple[list[Row], dict[int | None, list[Row]], bool]:
     """One page of top-level comments with all their listed replies: two queries."""
     ordering = ("created_at", "id") if order == "oldest" else ("-created_at", "-id")
     start = (page - 1) * PAGE_SIZE
@@ -180,7 +180,7 @@ def thread_page(statement: Statement, page: int, order: str
              .order_by(*ordering).values_list(*COLUMNS)[start:start + PAGE_SIZE + 1]]
     has_next = len(roots) > PAGE_SIZE
     roots = roots[:PAGE_SIZE]
-    children: dict[int, list[Row]] = defaultdict(list)
+    children: dict[int | None, list[Row]] = defaultdict(list)
     if roots:
         members = (Comment.objects.filter(root_id__in=[r.id for r in roots], listed=True)
                    .order_by("created_at", "id").values_list(*COLUMNS))
@@ -253,4 +253,4 @@ def single_comment_html(statement: Statement, comment: Comment) -> SafeString:
     """A comment on its own (the reply page, the author's page), with no reply link."""
     return format_html('<ol class="comment-list">{}</ol>',
                        mark_safe(f'<li class="comment" id="comment-{comment.pk}">'  # noqa: S308
-                                 + ThreadRenderer(statement, False)._article(comment) + "</li>"))
+                                 + ThreadRenderer(statement, False)._article(row(comment)) + "</li>"))

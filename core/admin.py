@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
+from django.contrib.admin.options import Action, ActionLocation
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat
@@ -106,5 +107,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict:
+    def get_actions(self, request: HttpRequest,
+                    action_location: ActionLocation = ActionLocation.CHANGE_LIST
+                    ) -> dict[str, Action | None]:
         return {}

@@ -15,7 +15,7 @@ class _SharedFields(dict):
         return dict(self)
 
 
-def shared_fields[FormClass: type[forms.BaseForm]](form_class: FormClass) -> FormClass:
+def shared_fields[FormClass: type[forms.Form]](form_class: FormClass) -> FormClass:
     """Let every instance of ``form_class`` share its field objects instead of deep-copying
     them (a tenth of a sign-on's work on a viral day).
 

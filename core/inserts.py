@@ -15,17 +15,23 @@ from django.db import connection
 from django.db.models import Field, Model
 
 
+def column(field: Field) -> str:
+    """The column of a concrete field (only fields that are not concrete have none)."""
+    assert field.column is not None
+    return field.column
+
+
 @functools.cache
 def _insert_sql(model: type[Model], vendor: str, returning: bool
                 ) -> tuple[str, tuple[Field, ...]]:
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(column(field)) for field in fields)
     values = ", ".join(["%s"] * len(fields))
     # Names from the model, values as parameters.
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
     if returning:
-        sql += f" RETURNING {quote(model._meta.pk.column)}"
+        sql += f" RETURNING {quote(column(model._meta.pk))}"
     return sql, fields
 
 

@@ -90,7 +90,7 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
 
 
 class Footer(Protocol):
-    def __call__(self, to: str, language: str | None, *, record: object | None) -> str: ...
+    def __call__(self, to: str, language: str | None, /, *, record: object | None) -> str: ...
 
 
 _footers: list[Footer] = []

@@ -28,7 +28,7 @@ import collections
 import io
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from http import HTTPStatus
 from typing import Any, Protocol
 
@@ -345,9 +345,9 @@ async def _send(transport: Any, chunk: bytes) -> None:
     await transport.send_bytes(chunk)
 
 
-def _on_loop[T](loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T],
+def _on_loop[T](loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T],
                 timeout: float | None = None) -> T:
-    future = asyncio.run_coroutine_threadsafe(coroutine, loop)  # type: ignore[arg-type]
+    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
     try:
         return future.result(timeout)
     except TimeoutError:

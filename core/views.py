@@ -21,6 +21,7 @@ MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg
 
 
 def _render_error(request: HttpRequest, template: str, response_class: type) -> HttpResponse:
+    body: str
     try:
         body = loader.render_to_string(template, {"request": request}, request)
     except Exception:  # an error page must never fail in turn

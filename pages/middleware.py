@@ -55,7 +55,10 @@ class PageCacheMiddleware:
         environ[LISTENING] = True
         response = self.get_response(request)
         plan = environ.get(PAGE_PLAN)
-        vary_language = _storable(request, response) if plan else None
+        # Only a whole response can be stored (never a streaming one: see _storable).
+        if not plan or not isinstance(response, HttpResponse):
+            return response
+        vary_language = _storable(request, response)
         if vary_language is None:
             return response
         dependencies, generations = plan

@@ -153,7 +153,8 @@ class Entry:
 
     def answer(self, environ: dict[str, Any]) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """Status, reason, headers and body for this request (encoding and validators)."""
-        use_gzip = self.gzipped is not None and accepts_gzip(environ)
+        gzipped = self.gzipped if self.gzipped is not None and accepts_gzip(environ) else None
+        use_gzip = gzipped is not None
         etag = f'"{self.etag}-gz"' if use_gzip else f'"{self.etag}"'
         vary = "Accept-Encoding, Accept-Language" if self.vary_language else "Accept-Encoding"
         headers = [*self.headers, ("Cache-Control", PUBLIC_CACHE_CONTROL), ("Vary", vary),
@@ -161,7 +162,7 @@ class Entry:
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and self.status == 200 and etag in if_none_match:
             return 304, "Not Modified", headers, b""
-        body = self.gzipped if use_gzip else self.body
+        body = gzipped if gzipped is not None else self.body
         if use_gzip:
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))

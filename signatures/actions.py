@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import audit, sealed
 from signatures import intake
-from signatures.intake import SignerDetails
+from signatures.intake import SignerDetails as SignerDetails  # re-exported: do_sign takes one
 from signatures.models import Signature, SignatureCounter
 from signatures.tasks import (
     RESEND,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -49,8 +50,9 @@ class StatementFilter(admin.SimpleListFilter):
                 .order_by("-published_at").values_list("pk", "title")[:200]]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(statement_id=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(statement_id=int(value))
         return queryset
 
 
@@ -67,25 +69,25 @@ class SignatureAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["approve", "reject", "approve_comments", "hide_comments"]
     autocomplete_fields = ["organisation"]
-    fields = ["statement", "kind", "status", "source", "name", "organisation_name", "role",
-              "country", "email", "show_name", "comment", "comment_approved", "organisation",
-              "revision", "language", "created_at", "confirmed_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "statement", "kind", "status", "source", "name", "organisation_name", "role", "country",
+        "email", "show_name", "comment", "comment_approved", "organisation", "revision",
+        "language", "created_at", "confirmed_at")
 
     @admin.display(description=_("comment"))
     def comment_preview(self, signature: Signature) -> str:
         return (signature.comment[:80] + "…") if len(signature.comment) > 80 else signature.comment
 
-    def get_fields(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
-        fields = list(self.fields)
-        if not request.user.has_perm("signatures.export_emails"):
-            fields.remove("email")  # only authorised editors see addresses
-        return fields
+    def get_fields(self, request: HttpRequest, obj: Signature | None = None) -> tuple[str, ...]:
+        if request.user.has_perm("signatures.export_emails"):
+            return self.fields
+        return tuple(f for f in self.fields if f != "email")  # only authorised editors see addresses
 
     def get_readonly_fields(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
         # Status changes go through the actions (counters, audit); only the link is edited here.
         return [f for f in self.fields if f != "organisation"]
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         return list(self.list_display)
 
     def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest) -> bool:

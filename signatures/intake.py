@@ -198,8 +198,8 @@ def _insert_statement(vendor: str) -> tuple[str, str, tuple[Field, ...]]:
     quote = connection.ops.quote_name
     copied = {field.attname for field in SignOn._meta.concrete_fields if not field.primary_key}
     fields = tuple(field for field in Signature._meta.concrete_fields if not field.primary_key)
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(f"pending.{quote(field.column)}" if field.attname in copied else "%s"
+    columns = ", ".join(quote(inserts.column(field)) for field in fields)
+    values = ", ".join(f"pending.{quote(inserts.column(field))}" if field.attname in copied else "%s"
                        for field in fields)
     templated = tuple(field for field in fields if field.attname not in copied)
     signature, pending = quote(Signature._meta.db_table), quote(SignOn._meta.db_table)

@@ -128,7 +128,7 @@ def remove_orphaned_organisations(organisation_ids: Iterable[int | None]) -> set
     if not ids:
         return set()
     signature_model = Organisation._meta.get_field("signatures").related_model
-    signatures = signature_model.objects.filter(organisation=OuterRef("pk"))
+    signatures = signature_model._default_manager.filter(organisation=OuterRef("pk"))
     # Locked first (PostgreSQL): a sign-on being linked to one of these right now either
     # committed before (and is seen below) or waits and then finds the record gone.
     candidates = list(Organisation.objects.select_for_update().filter(pk__in=ids)

@@ -1,7 +1,13 @@
 """The editors' workspace: statements, translations, images, organisations, categories."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +23,9 @@ from statements.models import (
     StatementIssuer,
     Translation,
 )
+
+if TYPE_CHECKING:
+    from django.forms.models import BaseInlineFormSet
 
 BODY_HELP = _(
     "Markdown. “> text” makes a pull quote; an image alone in its paragraph, "
@@ -38,7 +47,8 @@ class TranslationInline(admin.StackedInline):
     extra = 0
     fields = ["language", "kind", "title", "summary", "body"]
 
-    def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs):  # noqa: ANN201
+    def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs: Any
+                    ) -> type[BaseInlineFormSet[Any, Any, Any]]:
         kwargs.setdefault("help_texts", {"body": BODY_HELP})
         return super().get_formset(request, obj, **kwargs)
 
@@ -60,7 +70,7 @@ class ImageInline(admin.StackedInline):
 class RevisionInline(admin.TabularInline):
     model = Revision
     extra = 0
-    fields = ["language", "number", "title", "created_at", "created_by"]
+    fields: ClassVar[tuple[str, ...]] = ("language", "number", "title", "created_at", "created_by")
     readonly_fields = fields
     can_delete = False
     show_change_link = False
@@ -94,7 +104,7 @@ class StatementAdmin(admin.ModelAdmin):
     ]
 
     def get_form(self, request: HttpRequest, obj: Statement | None = None, change: bool = False,
-                 **kwargs):  # noqa: ANN201
+                 **kwargs: Any) -> type[forms.ModelForm[Statement]]:
         kwargs.setdefault("help_texts", {"body": BODY_HELP})
         return super().get_form(request, obj, change, **kwargs)
 
@@ -121,13 +131,17 @@ class StatementAdmin(admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank">{}</a>', statement.get_absolute_url(),
                            label)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN201
+    def formfield_for_foreignkey(self, db_field: ForeignKey[Any, Any], request: HttpRequest,
+                                 **kwargs: Any) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "featured_image":
-            object_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = StatementImage.objects.filter(statement_id=object_id)
+            # The images of the statement being changed (none yet while one is added).
+            match = request.resolver_match
+            object_id = match.kwargs.get("object_id") if match else None
+            images = StatementImage.objects
+            kwargs["queryset"] = images.filter(statement_id=object_id) if object_id else images.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Statement | None = None) -> list:
+    def get_readonly_fields(self, request: HttpRequest, obj: Statement | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("statements.publish"):
             fields.append("status")
@@ -136,19 +150,22 @@ class StatementAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("statements.publish")
 
-    def save_model(self, request: HttpRequest, obj: Statement, form, change: bool) -> None:  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: Statement, form: forms.ModelForm[Statement],
+                   change: bool) -> None:
         # Remembered for the audit entry written once the inlines are saved too.
         obj._previous_status = (Statement.objects.filter(pk=obj.pk)
                                 .values_list("status", flat=True).first()
                                 if change else Statement.Status.DRAFT)
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # noqa: ANN001
+    def save_related(self, request: HttpRequest, form: forms.ModelForm[Statement],
+                     formsets: list[BaseInlineFormSet[Any, Any, Any]], change: bool) -> None:
         super().save_related(request, form, formsets, change)
         actions.do_save_statement(form.instance, actor=request.user, created=not change,
                                   previous_status=getattr(form.instance, "_previous_status", None))
 
-    def _change_status(self, request: HttpRequest, queryset: QuerySet, action) -> None:  # noqa: ANN001
+    def _change_status(self, request: HttpRequest, queryset: QuerySet[Statement],
+                       action: Callable[..., Statement]) -> None:
         if not self.has_publish_permission(request):
             self.message_user(request, _("You may not change the status of statements."),
                               messages.ERROR)

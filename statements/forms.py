@@ -1,5 +1,6 @@
 import hashlib
 from pathlib import PurePosixPath
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -57,12 +58,13 @@ class StatementImageForm(forms.ModelForm):
                              "Left empty, the uploaded file's name is used."),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source_name"].required = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("upload")
         if upload is None and not (self.instance.pk and self.instance.renditions):
             raise ValidationError({"upload": _("Choose an image file.")})

@@ -163,6 +163,9 @@ class Statement(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StatementQuerySet.as_manager()
+    # Not a field: the status before an admin save, set by StatementAdmin.save_model for the
+    # audit entry that its save_related writes (statements/admin.py).
+    _previous_status: str | None
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -173,7 +176,7 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.body_html = self.render_body(self.body, self.language)
         if self.status != self.Status.DRAFT and self.published_at is None:
             self.published_at = timezone.now()
@@ -288,7 +291,7 @@ class Translation(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.body_html = self.statement.render_body(self.body, self.language)
         super().save(*args, **kwargs)
 

@@ -13,10 +13,11 @@ from django.conf import settings
 from core import rsgi
 from undersigned import wsgi
 
+fast_path: rsgi.FastPath | None = None
 if apps.is_installed("pages"):
-    from pages.serving import answer_rsgi as fast_path
-else:
-    fast_path = None
+    from pages.serving import answer_rsgi
+
+    fast_path = answer_rsgi
 
 application = rsgi.RSGIApplication(
     wsgi.uncached_application, fast_path=fast_path,

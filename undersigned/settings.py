@@ -1,6 +1,7 @@
 """Django settings. Operator-facing values come from ``undersigned.config`` (the environment)."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
@@ -132,6 +133,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------------
+CACHES: dict[str, dict[str, Any]]
 if CONFIG.cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -241,7 +243,7 @@ SECURE_CSP = {
 }
 
 # --- product settings -----------------------------------------------------------------------
-UNDERSIGNED = {
+UNDERSIGNED: dict[str, Any] = {
     "UNCONFIRMED_EXPIRY_DAYS": CONFIG.unconfirmed_expiry_days,
     "IP_HASH_RETENTION_DAYS": CONFIG.ip_hash_retention_days,
     "EMAIL_RETENTION_DAYS_AFTER_ARCHIVE": CONFIG.email_retention_days_after_archive,

@@ -4,15 +4,21 @@ comments app: it sits below it)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils.safestring import SafeString
 
 from comments.public import comment_section
 
+if TYPE_CHECKING:
+    from statements.models import Statement
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def discussion_section(context: template.Context, statement: object) -> SafeString:
+def discussion_section(context: template.Context, statement: Statement) -> SafeString:
+    assert context.template is not None  # set while a template renders this tag
     with context.push(section=comment_section(statement, context["request"])):
         return context.template.engine.get_template("comments/_section.html").render(context)

@@ -10,11 +10,12 @@ register = template.Library()
 def interface_languages(context: template.Context) -> list[dict[str, str | bool]]:
     """The interface languages, each with the current page's URL in that language."""
     request = context.get("request")
+    path = request.path if request else ""
     current = get_language()
     links = []
     for code, _name in settings.LANGUAGES:
-        url = translate_url(request.path, code) if request else ""
-        if not url or url == request.path and code != current:
+        url = translate_url(path, code) if path else ""
+        if not url or url == path and code != current:
             with override(code):
                 url = reverse("statements:home")
         links.append({"code": code, "name": get_language_info(code)["name_local"],

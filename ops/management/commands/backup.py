@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -95,7 +95,7 @@ def check_pg_tool(tool: str) -> None:
     match = re.search(r"(\d+)(?:\.(\d+))?", out)
     tool_major = int(match.group(1)) if match else 0
     connection.ensure_connection()
-    server_major = connection.pg_version // 10000
+    server_major = connection.get_database_version()[0]  # PostgreSQL: divmod(pg_version, 10000)
     if tool_major < server_major:
         raise CommandError(f"{tool} is version {tool_major} but the server is {server_major}: "
                            f"install the client tools of version {server_major} or newer.")
@@ -192,7 +192,7 @@ def sha256(path: Path) -> str:
 def write_backup(destination: Path, *, progress_stream: TextIO = sys.stderr,
                  tty: bool | None = None) -> dict[str, Any]:
     destination = destination.resolve()
-    mode = "w:gz" if destination.suffix in (".gz", ".tgz") else "w"
+    mode: Literal["w:gz", "w"] = "w:gz" if destination.suffix in (".gz", ".tgz") else "w"
     with tempfile.TemporaryDirectory(prefix="undersigned-backup-") as work:
         work_dir = Path(work)
         db_kind = vendor()
@@ -207,7 +207,7 @@ def write_backup(destination: Path, *, progress_stream: TextIO = sys.stderr,
         counts = table_counts(connection)
         root = Path(settings.MEDIA_ROOT)
         files = media_files()
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "created_at": timezone.now().isoformat(),
@@ -242,7 +242,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="archive to write (.tar, or .tar.gz to compress)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        manifest = write_backup(Path(options["file"]), progress_stream=self.stderr._out)
+        manifest = write_backup(Path(options["file"]), progress_stream=cast(TextIO, self.stderr._out))
         rows = sum(manifest["database"]["tables"].values())
         self.stdout.write(self.style.SUCCESS(
             f"Backup written to {options['file']}: {rows} rows in "

@@ -16,7 +16,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -156,7 +156,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         manifest = restore_backup(Path(options["file"]), force=options["force"],
-                                  progress_stream=self.stderr._out)
+                                  progress_stream=cast(TextIO, self.stderr._out))
         self.stdout.write(self.style.SUCCESS(
             f"Restored the backup of {manifest['created_at']}: "
             f"{sum(manifest['database']['tables'].values())} rows, "
