@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -223,7 +224,7 @@ class ModerationSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Comment moderation settings"))
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
         self.changed()

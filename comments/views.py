@@ -157,17 +157,17 @@ def _post(request: HttpRequest, statement: Statement) -> HttpResponse:
     if refusal is not None:
         return _refused(request, statement, refusal)
     data = request.POST
-    values = {f: data.get(f, "")[:10_000] for f in FIELDS}
+    values: dict[str, Any] = {f: data.get(f, "")[:10_000] for f in FIELDS}
     values.update(notify=bool(data.get("notify")), remember=bool(data.get("remember")))
     form = CommentForm(data, statement=statement)
     valid = form.is_valid()
     parent = form.parent_comment
-    errors = {k: list(v) for k, v in form.errors.items()}
+    errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
     refusal = guards.check_form(request, purpose=public.FORM_PURPOSE, object_id=statement.pk,
                                 needs_proof=proof_of_work.pow_required(statement))
     if refusal is not None:
         return _form_page(request, statement, values=values, parent=parent, status=400,
-                          errors=errors, notice=_FORM_REFUSALS[refusal])
+                          errors=errors, notice=str(_FORM_REFUSALS[refusal]))
     if not valid:
         return _form_page(request, statement, values=values, parent=parent, status=400,
                           errors=errors)

@@ -35,13 +35,14 @@ class SignatoryFields(forms.Form):
     comment = TextField(label=_("Why I sign (optional)"), max_length=LIMITS["comment"],
                         required=False, multiline=True)
 
-    kind: str = Signature.Kind.INDIVIDUAL
+    signer_kind: str = Signature.Kind.INDIVIDUAL
 
     def current_kind(self) -> str:
-        return self.kind
+        return self.signer_kind
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.current_kind() == Signature.Kind.ORGANISATION:
             for field in ("organisation", "role"):
                 if field in data and not data[field]:
@@ -77,7 +78,7 @@ class CorrectionForm(SignatoryFields):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind = kind
+        self.signer_kind = kind
         # The kind is known here: the box says exactly which name it shows.
         self.fields["show_name"].label = (
             _("Show the organisation's name publicly") if kind == Signature.Kind.ORGANISATION

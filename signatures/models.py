@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -154,7 +155,7 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return self.display_name or f"#{self.pk}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.sort_name = sort_key(self.display_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and ({"name", "organisation_name"} & set(update_fields)):
