@@ -10,6 +10,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from comments.public import comment_section
+from core.sections import render_section
 
 if TYPE_CHECKING:
     from statements.models import Statement
@@ -19,6 +20,4 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def discussion_section(context: template.Context, statement: Statement) -> SafeString:
-    assert context.template is not None  # set while a template renders this tag
-    with context.push(section=comment_section(statement, context["request"])):
-        return context.template.engine.get_template("comments/_section.html").render(context)
+    return render_section(context, "comments/_section.html", comment_section(statement, context["request"]))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django import template
 from django.utils.safestring import SafeString
 
+from core.sections import render_section
 from signatures.public import signatory_section as section_of
 
 if TYPE_CHECKING:
@@ -19,6 +20,5 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def signatory_section(context: template.Context, statement: Statement) -> SafeString:
-    assert context.template is not None  # set while a template renders this tag
-    with context.push(section=section_of(statement, context["request"])):
-        return context.template.engine.get_template("signatures/_section.html").render(context)
+    return render_section(context, "signatures/_section.html",
+                          section_of(statement, context["request"]))

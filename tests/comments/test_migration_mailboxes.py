@@ -7,23 +7,14 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from comments.models import Comment, email_key
 from tests.conftest import make_statement
+from tests.migrations import migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the schema editor needs it (SQLite)
 
 BEFORE = ("comments", "0001_initial")
-
-
-def migrate(target: tuple[str, str] | None = None):  # noqa: ANN201
-    executor = MigrationExecutor(connection)
-    targets = [target] if target else executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
 
 
 def test_stored_addresses_become_mailboxes_and_keep_their_keys() -> None:

@@ -5,25 +5,15 @@ without any public reference go, by the rule of remove_orphaned_organisations.""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.conftest import make_statement
+from tests.migrations import migrate
 
 # Migrating needs the schema editor, which SQLite refuses inside the test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("signatures", "0003_sort_name_code_point_order")
 AFTER = ("signatures", "0004_unlink_hidden_organisations")
-
-
-def migrate(target: tuple[str, str] | None = None):
-    """Migrate to target (None: the latest of every app); returns the historical apps there."""
-    executor = MigrationExecutor(connection)
-    targets = [target] if target else executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
 
 
 def test_the_migration_unlinks_hidden_sign_ons_and_removes_the_records_left_behind() -> None:

@@ -10,7 +10,6 @@ in the intake (signatures.intake).
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from core.taskqueue import STALE_RUNNING_SECONDS, recover_tasks
 from ops.maintenance import enqueue_if_idle, maintain
+from ops.stopping import StopSignals
 from pages import files as page_files
 from signatures import intake
 
@@ -40,14 +40,7 @@ class Command(BaseCommand):
         if options["once"]:
             self.stdout.write(str(maintain()))
             return
-        stopping = False
-
-        def stop(signum: int, _frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = StopSignals()
         next_run = time.monotonic()
         sweep_pages = apps.is_installed("pages")
         while not stopping:

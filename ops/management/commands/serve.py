@@ -30,6 +30,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from ops.stopping import StopSignals
+
 
 def _in_background() -> None:
     """Background work (mail, maintenance) yields the CPU to visitors: in a surge the app
@@ -157,14 +159,7 @@ class Command(BaseCommand):
                           f"with {workers} app processes", self.style.SUCCESS)
         self.stdout.flush()
 
-        stopping = False
-
-        def stop(signum: int, _frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = StopSignals()
         try:
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.2)
