@@ -5,6 +5,12 @@ python bench/djtools.py count TAG          sign-ons and comments the run stored 
 python bench/djtools.py export SLUG        CSV export of the statement: seconds and peak RSS
 python bench/djtools.py enqueue-mail N     queue N confirmation mails at once (the worker renders and sends)
 python bench/djtools.py queue              background tasks still waiting
+python bench/djtools.py facts SLUG         published comments, and how many the discussion's first page holds
+python bench/djtools.py check SLUG SIGNATURES COMMENTS
+                                           the page rendered here holds what a scenario claims
+                                           (COMMENTS "any": however many are published)
+python bench/djtools.py comment-rate POSTS ROUNDS SLUG…
+                                           comment POSTs in this process, paired across statements
 Each prints one line of JSON.
 """
 
@@ -17,6 +23,8 @@ import resource
 import statistics
 import sys
 import time
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +149,169 @@ def queue() -> dict[str, Any]:
     return {"waiting": DBTaskResult.objects.filter(status="READY").count()}
 
 
+def facts(slug: str) -> dict[str, Any]:
+    """What the database says the page of ``slug`` must show of its discussion."""
+    import django
+
+    django.setup()
+    from comments import public
+    from comments.models import Comment
+    from statements.models import Statement
+
+    statement = Statement.objects.get(slug=slug)
+    roots, children, _more = public.thread_page(statement, 1, "oldest")
+    return {"published": Comment.objects.filter(statement=statement).visible().count(),
+            "first_page": len(roots) + sum(len(replies) for replies in children.values())}
+
+
+def check(slug: str, signatures: int, comments: int | None) -> dict[str, Any]:
+    """The page of ``slug`` rendered in this process (uncached), checked against the claim."""
+    from bench import pagecheck
+    from undersigned.wsgi import django_application
+
+    captured: dict[str, str] = {}
+
+    def start_response(status: str, headers: list, exc_info: object = None) -> None:
+        captured["status"] = status
+
+    body = b"".join(django_application(environ(f"/en/s/{slug}/"), start_response))
+    if not captured["status"].startswith("200"):
+        return {"ok": False, "problem": f"/en/s/{slug}/ answered {captured['status']}"}
+    try:
+        found = pagecheck.check(body, slug=slug, signatures=signatures, comments=comments,
+                                **facts(slug))
+    except pagecheck.PageCheckFailed as failure:
+        return {"ok": False, "problem": str(failure)}
+    return {"ok": True, "facts": found.describe()}
+
+
+def comment_rate(posts: int, rounds: int, slugs: list[str]) -> dict[str, Any]:
+    """Comment POSTs in this process, through the server's own entry point
+    (``bench/wsgi_bench.py``: the public-form chain, every rate limit counted and none
+    refusing), to statements whose discussions differ only in length.
+
+    Why in process: on a shared two-core machine a wrk figure moves with everyone else's work;
+    here one process posts one comment after another, and the statements take turns batch by
+    batch (the order swapped every round), so both see the machine in the same state. Each
+    batch's comments are deleted after it, so every batch starts from the thread it claims.
+    Every third post is a reply to the discussion's first comment, as in the generated ones
+    (a reply looks its parent up: that lookup once read the whole discussion on PostgreSQL).
+    Besides the rate: the CPU time per post, and for one reply the queries it ran and what they
+    read (``read_by``), which grows with every row a query visits."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import wsgi_bench
+    from comments.models import Comment
+    from comments.public import FORM_PURPOSE
+    from core import protection
+    from statements.models import Statement
+
+    statements = {slug: Statement.objects.get(slug=slug) for slug in slugs}
+    published = {slug: Comment.objects.filter(statement=s).visible() for slug, s in
+                 statements.items()}
+    claimed = {slug: comments.count() for slug, comments in published.items()}
+    first = {slug: comments.order_by("id").values_list("pk", flat=True).first()
+             for slug, comments in published.items()}
+    numbers = iter(range(1, 10**9))
+
+    def post(statement: Statement, domain: str, reply: bool) -> None:
+        number = next(numbers)
+        # A token from a window that started long enough ago (the minimum fill time).
+        token = protection.form_token(FORM_PURPOSE, statement.pk,
+                                      now=time.time() - 2 * protection.MIN_FILL_SECONDS)
+        fields = {"name": "Bench Commenter", "body": "Solidarity from the benchmark.",
+                  "email": f"p{number}@{domain}", protection.TOKEN_FIELD: token}
+        if reply and first[statement.slug] is not None:
+            fields["parent"] = str(first[statement.slug])
+        body = urllib.parse.urlencode(fields).encode()
+        request = environ(f"/en/comments/{statement.pk}/")
+        request.update({
+            "REQUEST_METHOD": "POST", "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "HTTP_ORIGIN": "http://127.0.0.1:8000", "HTTP_SEC_FETCH_SITE": "same-origin",
+            "HTTP_X_FORWARDED_FOR": f"10.{number // 62500 % 250}.{number // 250 % 250}."
+                                    f"{number % 250 + 1}"})
+        del request["HTTP_COOKIE"]
+        captured: dict[str, str] = {}
+
+        def start_response(status: str, headers: list, exc_info: object = None) -> None:
+            captured["status"] = status
+
+        b"".join(wsgi_bench.application(request, start_response))
+        if not captured["status"].startswith("303"):
+            raise SystemExit(f"a comment POST to {statement.slug} answered {captured['status']}")
+
+    def reset(statement: Statement, domain: str) -> None:
+        Comment.objects.filter(statement=statement, email__endswith=f"@{domain}").delete()
+        now = published[statement.slug].count()
+        if now != claimed[statement.slug]:
+            raise SystemExit(f"{statement.slug} holds {now} comments, not "
+                             f"{claimed[statement.slug]}")
+
+    result: dict[str, dict[str, Any]] = {
+        slug: {"comments": claimed[slug], "rates": [], "cpu_ms": []} for slug in slugs}
+    for slug, statement in statements.items():  # warm: templates, statements, connections
+        for number in range(21):
+            post(statement, "warm.bench.example.org", reply=number % 3 == 2)
+        queries, read = read_by(
+            lambda statement=statement: post(statement, "warm.bench.example.org", reply=True))
+        result[slug].update(queries=queries, read=read)
+        reset(statement, "warm.bench.example.org")
+    for round_number in range(rounds):
+        order = slugs if round_number % 2 == 0 else slugs[::-1]
+        for slug in order:
+            statement, domain = statements[slug], f"r{round_number}.bench.example.org"
+            started, cpu = time.perf_counter(), time.process_time()
+            for number in range(posts):
+                post(statement, domain, reply=number % 3 == 2)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            result[slug]["rates"].append(posts / elapsed)
+            result[slug]["cpu_ms"].append(cpu / posts * 1000)
+            reset(statement, domain)
+    unit = "SQLite VM steps" if connection.vendor == "sqlite" else "pages read by its SELECTs"
+    return {"posts": posts, "rounds": rounds, "vendor": connection.vendor, "read_unit": unit,
+            "statements": result}
+
+
+def read_by(request: Callable[[], Any]) -> tuple[int, int]:
+    """The queries ``request`` ran and what they read: on SQLite the virtual machine's steps
+    (every row a query visits is steps), on PostgreSQL the pages its SELECTs touch, from
+    ``EXPLAIN (ANALYZE, BUFFERS)`` of each again (tests/comments/test_post_cost.py does the
+    same)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    steps = [0]
+    raw = connection.connection if connection.vendor == "sqlite" else None
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    with CaptureQueriesContext(connection) as captured:
+        if raw is not None:
+            raw.set_progress_handler(step, 1)
+        try:
+            request()
+        finally:
+            if raw is not None:
+                raw.set_progress_handler(None, 1)
+    queries = [query["sql"] for query in captured.captured_queries]
+    if raw is None:
+        with connection.cursor() as cursor:
+            for sql in queries:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+                    plan = cursor.fetchone()[0]
+                    top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+                    steps[0] += top["Shared Hit Blocks"] + top["Shared Read Blocks"]
+    return len(queries), steps[0]
+
+
 def main() -> None:
     command, *args = sys.argv[1:]
     if command == "render":
@@ -153,6 +324,12 @@ def main() -> None:
         result = enqueue_mail(int(args[0]))
     elif command == "queue":
         result = queue()
+    elif command == "facts":
+        result = facts(args[0])
+    elif command == "check":
+        result = check(args[0], int(args[1]), None if args[2] == "any" else int(args[2]))
+    elif command == "comment-rate":
+        result = comment_rate(int(args[0]), int(args[1]), args[2:])
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result), flush=True)

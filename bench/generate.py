@@ -5,7 +5,9 @@ Usage: python bench/generate.py SLUG SIGNATURES [COMMENTS]
 Uses the real models of signatures/ and comments/ as they are: every concrete column is filled
 from the model's own defaults unless the generator sets it, and rows go in with one prepared
 INSERT per batch (executemany), which is what makes a million signatures take seconds, not
-minutes. Counters are then reconciled by the sign-on app's own code.
+minutes. Counters are then reconciled by the sign-on app's own code. Comments are few and go
+through the comments app's own action (``make_comments``), so that they are published as on
+the site and the statement page shows them.
 """
 
 from __future__ import annotations
@@ -147,27 +149,36 @@ def signature_rows(statement: Statement, count: int) -> Iterator[dict[str, Any]]
 
 
 def make_comments(statement: Statement, count: int) -> int:
-    try:
-        from comments.models import Comment
-    except ImportError:
-        return 0
-    fields = {f.name for f in Comment._meta.concrete_fields}
-    made: list[Comment] = []
-    for i in range(count):
-        parent = made[i // 3] if i % 3 == 2 and made else None
-        values: dict[str, Any] = {
-            "statement": statement, "name": f"Commenter {i}", "email": f"c{i}@example.org",
-            "body": f"Comment {i}: *solidarity* from our town. We stand with the river.\n\n"
-                    f"> a quote\n\nAnd a [link](https://example.org/{i}).",
-        }
-        if parent is not None and "parent" in fields:
-            values["parent"] = parent
-        if "status" in fields:
-            values["status"] = "visible"
-        comment = Comment(**{k: v for k, v in values.items() if k in fields})
-        comment.save()
-        made.append(comment)
-    return len(made)
+    """``count`` published comments, made as the site makes them: posted through
+    ``comments.actions.do_post_comment`` (body rendered and sanitised, thread root, depth and
+    ``listed`` set, the page's generation bumped), and any the rules hold approved at once
+    through ``do_approve``, as a moderator would. Rows written straight into the table (as
+    before) were never ``listed``: the page said "No comments yet" under a benchmark that
+    claimed 200.
+
+    A third are replies (to comment ``i // 3``), so threads nest as a real discussion's do;
+    the text varies as people's does (bench/text.py), so that the page's gzip weight is honest.
+    Comments already on the statement count towards ``count``."""
+    from bench.text import comment_body
+    from comments import actions
+    from comments.models import Comment
+
+    statement.refresh_from_db()  # the moderation policy set above with update()
+    made = list(Comment.objects.filter(statement=statement).listed()
+                .order_by("id").values_list("pk", flat=True))
+    for i in range(len(made), count):
+        parent_id = made[i // 3] if i % 3 == 2 else None
+        comment = actions.do_post_comment(statement, actions.NewComment(
+            name=f"Commenter {i}", email=f"c{i}@example.org", website="",
+            body=comment_body(i), parent_id=parent_id), ip_hash="", language="en")
+        if comment.status == Comment.Status.HELD:  # replies need a published parent
+            actions.do_approve("bench/generate.py", [comment])
+        made.append(comment.pk)
+    listed = Comment.objects.filter(statement=statement).listed().count()
+    if listed < count:
+        raise SystemExit(f"{statement.slug}: only {listed} of {count} generated comments are "
+                         "published (moderation rules?)")
+    return listed
 
 
 def main() -> None:

@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from comments import rules, tokens
-from comments.models import Ban, Comment, KnownAddress, ModerationSettings, email_key
+from comments.models import (
+    Ban,
+    Comment,
+    KnownAddress,
+    ModerationSettings,
+    email_key,
+    published_comment,
+)
 from core import audit, inserts
 from core.addresses import mailbox
 from core.mail import absolute, queue_mail
@@ -111,8 +118,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
                           body=data.body, body_html=body_html, key=key, ip_hash=ip_hash)
     parent = None
     if data.parent_id is not None:
-        parent = Comment.objects.filter(pk=data.parent_id, statement=statement,
-                                        status=Comment.Status.VISIBLE).first()
+        parent = published_comment(data.parent_id, statement)
         if parent is None:
             raise Comment.DoesNotExist
         parent = _attach_point(parent, statement)

@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment
+from comments.models import Comment, published_comment
 from core.addresses import mailbox
 from core.forms import shared_fields
 from core.text import TextField
@@ -57,9 +57,9 @@ class CommentForm(forms.Form):
         parent_id = self.cleaned_data.get("parent")
         if parent_id is None:
             return None
-        parent = (Comment.objects.filter(pk=parent_id, statement=self.statement)
-                  .only("id", "status", "depth", "parent_id", "root_id", "name").first())
-        if parent is None or parent.status != Comment.Status.VISIBLE:
+        parent = published_comment(parent_id, self.statement, fields=(
+            "id", "statement_id", "status", "depth", "parent_id", "root_id", "name"))
+        if parent is None:
             # Held, removed and spam comments, and those of another statement, look the same
             # from outside: there is nothing published to reply to.
             raise forms.ValidationError(_("The comment you are replying to is not available."),

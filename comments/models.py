@@ -139,6 +139,22 @@ class Comment(models.Model):
         return self.root_id or self.pk
 
 
+def published_comment(comment_id: int, statement: Statement, *,
+                      fields: tuple[str, ...] = ()) -> Comment | None:
+    """The visible comment ``comment_id`` of ``statement`` (a reply's parent), or None.
+
+    Found by its id alone, then checked here: with the statement in the WHERE as well,
+    PostgreSQL without fresh statistics on a table that grew fast (a viral day; autovacuum off)
+    rates the thread index (statement, listed, parent, created_at, id) as cheap as the primary
+    key and may take it, reading the statement's whole discussion to find one row: every reply
+    then cost more as the discussion grew (tests/comments/test_post_cost.py)."""
+    comments = Comment.objects.filter(pk=comment_id)
+    comment = (comments.only(*fields) if fields else comments).first()
+    if comment is None or comment.statement_id != statement.pk or not comment.is_public:
+        return None
+    return comment
+
+
 class KnownAddress(models.Model):
     """An address that confirmed itself by email or had a comment approved: its next comments
     skip the queue under the "first" policy. Only the keyed hash is kept."""

@@ -27,7 +27,10 @@ from core.protection import HONEYPOT_FIELD, TOKEN_FIELD, form_token
 from pages.store import declare_query
 from statements.models import Statement
 
-PAGE_SIZE = 50  # top-level comments per page; their replies come with them
+# Top-level comments per page; their replies come with them. The statement page must stay
+# within 30 KB of gzip, and with 50 threads a long discussion's first page did not
+# (docs/decisions.md, "Discussion pages"; tests/comments/test_page_weight.py holds it).
+PAGE_SIZE = 20
 ORDERS = ("oldest", "newest")
 FORM_PURPOSE = "comment"
 

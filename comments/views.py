@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from comments import actions, public, rules, tokens
 from comments.forms import CommentForm, EditForm
-from comments.models import Comment, ModerationSettings, email_key
+from comments.models import Comment, ModerationSettings, email_key, published_comment
 from core import guards, proof_of_work, protection
 from core.guards import Refusal
 from core.handlers import public_form
@@ -143,10 +143,11 @@ def form(request: HttpRequest, statement_id: int) -> HttpResponse:
     replyto = request.GET.get("replyto")
     if replyto is not None:
         try:
-            parent = Comment.objects.get(pk=int(replyto), statement=statement,
-                                         status=Comment.Status.VISIBLE)
-        except (ValueError, Comment.DoesNotExist, OverflowError):
+            parent = published_comment(int(replyto), statement)
+        except (ValueError, OverflowError):
             raise Http404 from None
+        if parent is None:
+            raise Http404
     return _form_page(request, statement, values=_remembered(request), parent=parent)
 
 
