@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.management.commands.serve import living_children
+from core.procs import living_children
 from tests.conftest import free_port
 from tests.livesite import Site
 

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from core.procs import living_children
 from ops.stopping import StopSignals
 
 
@@ -50,18 +50,6 @@ def _adopt_orphans() -> None:
     """Processes our children leave behind become our children (Linux; elsewhere a no-op)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def living_children(parent: int) -> list[int]:
-    """The processes whose parent is ``parent``, zombies left out (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            # The command name may contain spaces and parentheses: fields follow the last ")".
-            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
-            if int(ppid) == parent and state != "Z":
-                found.append(int(stat.parent.name))
-    return found
 
 
 def _adopted(known: set[int]) -> list[int]:
