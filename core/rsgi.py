@@ -95,6 +95,11 @@ def environ_from(scope: Scope) -> dict[str, Any]:
 # The request headers the fast path (the page cache: pages.store.lookup and Entry.answer)
 # reads, under their environ keys. tests/performance/test_rsgi_seams.py checks the list
 # against what pages/store.py reads, so a new header there cannot be silently missed here.
+# Keys a fast path adds to the environ to tell the application about the request.
+FAST_PATH_NOTES = "undersigned."
+# Set in the fast path's environ while the app threads have work: a fast path may then answer
+# what it would otherwise hand on (the page cache answers a page that just changed: pages.store).
+APP_BUSY = "undersigned.app_busy"
 FAST_PATH_HEADERS = (
     ("host", "HTTP_HOST"), ("accept-encoding", "HTTP_ACCEPT_ENCODING"),
     ("accept-language", "HTTP_ACCEPT_LANGUAGE"), ("if-none-match", "HTTP_IF_NONE_MATCH"),
@@ -199,6 +204,7 @@ class AppThreads:
         self._waiting = threading.Condition()
         self._writes_in_a_row = 0
         self._stopping = False
+        self._running = 0
         self._threads = [threading.Thread(target=self._work, name=f"wsgi-{number}", daemon=True)
                          for number in range(threads)]
         for thread in self._threads:
@@ -219,7 +225,16 @@ class AppThreads:
 
     def _work(self) -> None:
         while (job := self._next()) is not None:
-            job()
+            self._running += 1
+            try:
+                job()
+            finally:
+                self._running -= 1
+
+    def busy(self) -> bool:
+        """Whether a request is being answered or waits for a thread (read without the lock:
+        a hint, right to within one request)."""
+        return bool(self._running or self._writes or self._reads)
 
     def run[T](self, loop: asyncio.AbstractEventLoop, write: bool,
                function: Callable[[], T]) -> asyncio.Future[T]:
@@ -279,11 +294,20 @@ class RSGIApplication:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
+        light = None
         if self.fast_path is not None:
             light = fast_path_environ(scope)
-            if light is not None and self.fast_path(light, protocol):
-                return
+            if light is not None:
+                if self._app_threads is not None and self._app_threads.busy():
+                    light[APP_BUSY] = True
+                if self.fast_path(light, protocol):
+                    return
         environ = environ_from(scope)
+        if light is not None:
+            # What the fast path noted about the request travels with it (the page cache's
+            # claim to render a changed page: pages.store).
+            environ.update((key, value) for key, value in light.items()
+                           if key.startswith(FAST_PATH_NOTES))
         if self.fast_path is not None and "HTTP_COOKIE" in environ and self.fast_path(
                 environ, protocol):
             return

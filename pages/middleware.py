@@ -40,6 +40,14 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            return self._answer(request)
+        finally:
+            # The hit path may have sent this request here to render a changed page
+            # (pages.store, "pages that changed, under load"): that render is over now.
+            store.release_claim(request.META)
+
+    def _answer(self, request: HttpRequest) -> HttpResponseBase:
         environ = request.META
         if not store.request_is_cacheable(environ):
             return self.get_response(request)
@@ -53,6 +61,10 @@ class PageCacheMiddleware:
         if request.method != "GET":
             return self.get_response(request)
         environ[LISTENING] = True
+        return self._render_and_store(request)
+
+    def _render_and_store(self, request: HttpRequest) -> HttpResponseBase:
+        environ = request.META
         response = self.get_response(request)
         plan = environ.get(PAGE_PLAN)
         # Only a whole response can be stored (never a streaming one: see _storable).

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from core.rsgi import APP_BUSY
 from pages import store
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
@@ -16,16 +17,17 @@ _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in H
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _entry(environ: dict[str, Any]) -> store.Entry | None:
+def _entry(environ: dict[str, Any], *, stale_ok: bool = False) -> store.Entry | None:
     try:
-        return store.lookup(environ)
+        return store.lookup(environ, stale_ok=stale_ok)
     except Exception:  # the cache is an optimisation: if it fails, Django still answers
         return None
 
 
 def answer_rsgi(environ: dict[str, Any], protocol: Any) -> bool:
-    """Answer a cached page on granian's RSGI protocol; False when there is none."""
-    entry = _entry(environ)
+    """Answer a cached page on granian's RSGI protocol; False when there is none. While the
+    app threads are busy, a page that just changed may be answered as it was (pages.store)."""
+    entry = _entry(environ, stale_ok=bool(environ.get(APP_BUSY)))
     if entry is None:
         return False
     status, _reason, headers, body = entry.answer(environ)

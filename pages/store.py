@@ -235,31 +235,92 @@ def _fresh(entry: Entry) -> bool:
     return current_generations(entry.dependencies) == entry.generations
 
 
-def lookup(environ: dict[str, Any]) -> Entry | None:
-    """The cached page for this request if it is still current, else None."""
+def lookup(environ: dict[str, Any], *, stale_ok: bool = False) -> Entry | None:
+    """The cached page for this request if it is still current, else None.
+
+    With ``stale_ok`` (the hit path before Django while the app threads are busy:
+    ``pages.serving``), a page that changed is still answered while it is young or while this
+    process renders it again (``_answer_stale``); a request that finds it stale and nobody
+    rendering it claims the render and gets None."""
     if not request_is_cacheable(environ):
         return None
     key = cache_key(environ)
-    entry = _find(key)
+    entry, fresh = _find(key)
     if entry == _VARY_MARKER:
         key = cache_key(environ, _accept_language(environ))
-        entry = _find(key)
-    return entry if isinstance(entry, Entry) else None
+        entry, fresh = _find(key)
+    if not isinstance(entry, Entry):
+        return None
+    if fresh or (stale_ok and _answer_stale(key, entry, environ)):
+        return entry
+    return None
 
 
-def _find(key: str) -> Entry | str | None:
+def _find(key: str) -> tuple[Entry | str | None, bool]:
+    """What the cache holds under ``key``, and whether it is current. A stale page is kept
+    (the hit path may still answer it); a current one wins over it."""
+    stale: Entry | None = None
     entry = _local_pages.get(key)
     if entry is not None:
         if _fresh(entry):
-            return entry
-        _local_pages.discard(key)
+            return entry, True
+        stale = entry
     shared = cache.get(key)
-    if isinstance(shared, Entry) and _fresh(shared):
-        _local_pages.put(key, shared)
-        return shared
+    if isinstance(shared, Entry):
+        if _fresh(shared):
+            _local_pages.put(key, shared)
+            return shared, True
+        if stale is None or shared.stored_at > stale.stored_at:
+            stale = shared
     if shared == _VARY_MARKER:
-        return shared
-    return None
+        return shared, True
+    return stale, False
+
+
+# --- pages that changed, under load ---------------------------------------------------------
+# On a viral day the statement page changes many times a second (each comment, each batch of
+# sign-ons), and every change made the next reader wait for a render (15–20 ms) in the app
+# thread, behind every other reader: readers fell to a tenth of their speed and the posts
+# waited behind the renders (docs/benchmarks.md, "Viral day"). So the hit path answers a page
+# that changed as it was
+# * for REFRESH_SECONDS after it was rendered, and then
+# * while one request of this process renders it again: the first that finds it stale claims
+#   the render (``CLAIMED`` in its environ, released by the middleware when the page is
+#   stored or the render fails); a claim older than CLAIM_SECONDS is taken for abandoned.
+# This happens only on the hit path and only while the app threads have work (under load: an
+# idle server renders a changed page at once, as before). A page then shows a change at most
+# REFRESH_SECONDS + a render later in this process, and each page is rendered at most once
+# per REFRESH_SECONDS per process however fast it changes. Within the promise of five seconds:
+# one second of nginx's micro-cache, one of generation checks, one here.
+REFRESH_SECONDS = 1.0
+CLAIM_SECONDS = 2.0
+CLAIMED = "undersigned.page_claimed"
+_MAX_CLAIMS = 1024
+_claims: dict[str, float] = {}
+_claims_lock = threading.Lock()
+
+
+def _answer_stale(key: str, entry: Entry, environ: dict[str, Any]) -> bool:
+    if time.time() - entry.stored_at < REFRESH_SECONDS:
+        return True
+    now = time.monotonic()
+    with _claims_lock:
+        claimed = _claims.get(key)
+        if claimed is not None and now - claimed < CLAIM_SECONDS:
+            return True
+        if len(_claims) >= _MAX_CLAIMS:
+            _claims.clear()  # abandoned claims only: live ones are few and short
+        _claims[key] = now
+    environ[CLAIMED] = key
+    return False
+
+
+def release_claim(environ: dict[str, Any]) -> None:
+    """The claimed render of this request is over (stored, or not storable after all)."""
+    key = environ.pop(CLAIMED, None)
+    if key is not None:
+        with _claims_lock:
+            _claims.pop(key, None)
 
 
 def store(environ: dict[str, Any], entry: Entry) -> None:
@@ -278,3 +339,4 @@ def clear_local() -> None:
 
 
 on_forget_local(_local_pages.clear)
+on_forget_local(_claims.clear)
