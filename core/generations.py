@@ -17,12 +17,14 @@ This module is a leaf: it knows the cache and the database connection, nothing o
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
 from django.db import connection, transaction
 
 # How stale a process's view of the shared generations may be (the 5-second rule's budget).
@@ -30,6 +32,23 @@ GENERATION_CHECK_SECONDS = 1.0
 
 # Per-process copy of shared generations: key -> (value, monotonic time it was read).
 _local_generations: dict[str, tuple[str, float]] = {}
+_thread_caches = threading.local()
+_cache_epoch = 0
+
+
+def shared_cache() -> BaseCache:
+    """The shared (default) cache, one backend object per thread.
+
+    Django's ``cache`` is one backend object per *context*: under an event loop every request
+    is a task with a context of its own, so the page cache's hit path (``pages.serving``, on
+    granian's loop) got a new backend — for SQLiteCache a new database connection, with its
+    PRAGMAs — each time it read the shared cache: a quarter of the loop's time on a viral day
+    (docs/benchmarks.md). Backends are safe to use from the one thread that made them."""
+    held = getattr(_thread_caches, "held", None)
+    if held is None or held[0] != _cache_epoch:
+        held = (_cache_epoch, caches.create_connection(DEFAULT_CACHE_ALIAS))
+        _thread_caches.held = held
+    return held[1]
 
 
 def _new_token() -> str:
@@ -38,7 +57,7 @@ def _new_token() -> str:
 
 def _bump(keys: Iterable[str]) -> None:
     tokens = {key: _new_token() for key in keys}
-    cache.set_many(tokens, timeout=None)
+    shared_cache().set_many(tokens, timeout=None)
     # This process knows the new tokens: no need to read them (or any other key) back.
     now = time.monotonic()
     _local_generations.update((key, (token, now)) for key, token in tokens.items())
@@ -65,6 +84,7 @@ def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[
     stale = [k for k in keys if fresh or k not in _local_generations
              or now - _local_generations[k][1] > GENERATION_CHECK_SECONDS]
     if stale:
+        cache = shared_cache()
         found = cache.get_many(stale)
         missing = [key for key in stale if not found.get(key)]
         if missing:
@@ -85,7 +105,7 @@ def read_generations(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def generation(key: str) -> str:
     """One generation straight from the shared cache ("" when never set)."""
-    return str(cache.get(key) or "")
+    return str(shared_cache().get(key) or "")
 
 
 class KeptCopy[T]:
@@ -121,6 +141,8 @@ def on_forget_local(hook: Callable[[], None]) -> None:
 
 def forget_local() -> None:
     """Forget this process's copies (tests; a new cache): the shared cache stays the truth."""
+    global _cache_epoch
+    _cache_epoch += 1  # every thread opens the (new) cache again
     _local_generations.clear()
     for hook in _forget_hooks:
         hook()

@@ -28,6 +28,7 @@ import collections
 import io
 import sys
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from http import HTTPStatus
 from typing import Any, Protocol
@@ -183,6 +184,8 @@ class _StartResponse:
         self.headers = headers
 
 
+# How long after its last request the app threads still count as busy (AppThreads.busy).
+BUSY_WITHIN_SECONDS = 1.0
 # Methods that change state: the visitor is acting (signing, commenting), not reading.
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -205,6 +208,7 @@ class AppThreads:
         self._writes_in_a_row = 0
         self._stopping = False
         self._running = 0
+        self._last_job_ended = float("-inf")
         self._threads = [threading.Thread(target=self._work, name=f"wsgi-{number}", daemon=True)
                          for number in range(threads)]
         for thread in self._threads:
@@ -230,11 +234,14 @@ class AppThreads:
                 job()
             finally:
                 self._running -= 1
+                self._last_job_ended = time.monotonic()
 
-    def busy(self) -> bool:
-        """Whether a request is being answered or waits for a thread (read without the lock:
-        a hint, right to within one request)."""
-        return bool(self._running or self._writes or self._reads)
+    def busy(self, within: float = BUSY_WITHIN_SECONDS) -> bool:
+        """Whether a request is being answered or waits for a thread, or one ended less than
+        ``within`` seconds ago (read without the lock: a hint). Under load the threads are
+        idle for moments between requests; "busy" must not blink with them."""
+        return bool(self._running or self._writes or self._reads
+                    or time.monotonic() - self._last_job_ended < within)
 
     def run[T](self, loop: asyncio.AbstractEventLoop, write: bool,
                function: Callable[[], T]) -> asyncio.Future[T]:

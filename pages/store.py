@@ -29,9 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from django.core.cache import cache
-
-from core.generations import current_generations, forget_local, on_forget_local
+from core.generations import current_generations, forget_local, on_forget_local, shared_cache
 
 PAGE_KEY_PREFIX = "pagecache:page:"
 
@@ -245,10 +243,10 @@ def lookup(environ: dict[str, Any], *, stale_ok: bool = False) -> Entry | None:
     if not request_is_cacheable(environ):
         return None
     key = cache_key(environ)
-    entry, fresh = _find(key)
+    entry, fresh = _find(key, stale_ok)
     if entry == _VARY_MARKER:
         key = cache_key(environ, _accept_language(environ))
-        entry, fresh = _find(key)
+        entry, fresh = _find(key, stale_ok)
     if not isinstance(entry, Entry):
         return None
     if fresh or (stale_ok and _answer_stale(key, entry, environ)):
@@ -256,16 +254,21 @@ def lookup(environ: dict[str, Any], *, stale_ok: bool = False) -> Entry | None:
     return None
 
 
-def _find(key: str) -> tuple[Entry | str | None, bool]:
+def _find(key: str, stale_ok: bool = False) -> tuple[Entry | str | None, bool]:
     """What the cache holds under ``key``, and whether it is current. A stale page is kept
-    (the hit path may still answer it); a current one wins over it."""
+    (the hit path may still answer it); a current one wins over it. With ``stale_ok``, a
+    stale copy of this process that may be answered as it is (``_may_answer_stale``) is, without
+    reading the shared cache: under load, that read (and unpickling a whole page) was most of
+    the event loop's work."""
     stale: Entry | None = None
     entry = _local_pages.get(key)
     if entry is not None:
         if _fresh(entry):
             return entry, True
+        if stale_ok and _may_answer_stale(key, entry):
+            return entry, False
         stale = entry
-    shared = cache.get(key)
+    shared = shared_cache().get(key)
     if isinstance(shared, Entry):
         if _fresh(shared):
             _local_pages.put(key, shared)
@@ -300,7 +303,17 @@ _claims: dict[str, float] = {}
 _claims_lock = threading.Lock()
 
 
+def _may_answer_stale(key: str, entry: Entry) -> bool:
+    """Whether a stale page may be answered as it is now: it is young, or this process is
+    rendering it again."""
+    if time.time() - entry.stored_at < REFRESH_SECONDS:
+        return True
+    claimed = _claims.get(key)
+    return claimed is not None and time.monotonic() - claimed < CLAIM_SECONDS
+
+
 def _answer_stale(key: str, entry: Entry, environ: dict[str, Any]) -> bool:
+    """``_may_answer_stale``, or else claim the render for this request (False)."""
     if time.time() - entry.stored_at < REFRESH_SECONDS:
         return True
     now = time.monotonic()
@@ -325,11 +338,11 @@ def release_claim(environ: dict[str, Any]) -> None:
 
 def store(environ: dict[str, Any], entry: Entry) -> None:
     if entry.vary_language:
-        cache.set(cache_key(environ), _VARY_MARKER, timeout=PAGE_TTL_SECONDS)
+        shared_cache().set(cache_key(environ), _VARY_MARKER, timeout=PAGE_TTL_SECONDS)
         key = cache_key(environ, _accept_language(environ))
     else:
         key = cache_key(environ)
-    cache.set(key, entry, timeout=PAGE_TTL_SECONDS)
+    shared_cache().set(key, entry, timeout=PAGE_TTL_SECONDS)
     _local_pages.put(key, entry)
 
 

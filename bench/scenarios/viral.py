@@ -2,9 +2,10 @@
 
 On the `make run` setup (the app the pages scenario reads: `undersigned serve` on 127.0.0.1),
 for `plan.viral_seconds`: wrk reads the statement page as fast as it is answered (as in the
-pages scenario: 2 threads, `plan.connections` connections), while a paced client in this
-process (bench/paced.py: one event loop, beside wrk's own process) posts sign-ons at 300 a
-second and comments at 50 a second, each due at its own time and timed from then. Every post
+pages scenario: 2 threads, `plan.connections` connections), while a paced client
+(bench/paced.py: one event loop, beside wrk's own process) posts sign-ons at 300 a
+second and comments at 50 a second, each due at its own time and timed from then (in a process
+of its own: this one also runs the SMTP server that takes the confirmation mails). Every post
 is a valid form as a browser on the site sends it (the form token from the page, posted after
 the minimum fill time, same-origin headers), with its own email, tagged so that the rows can be
 counted afterwards, and its own `X-Forwarded-For` address; the comments' text varies as
@@ -18,7 +19,6 @@ with the same wrk settings just before and just after the mixed run (the mean of
 
 from __future__ import annotations
 
-import asyncio
 import re
 import statistics
 import threading
@@ -141,9 +141,9 @@ def bench_viral(app: App, nginx: Nginx, env: dict[str, str], slug: str, plan: Pl
     reading = threading.Thread(
         target=lambda: readers.update(wrk(app.url + path, seconds, plan.connections)))
     reading.start()
-    signed, commented = asyncio.run(paced.run_together(
+    signed, commented = paced.run_apart(
         (app.url, SIGN_ONS_PER_SECOND, seconds, sign_ons.__getitem__),
-        (app.url, COMMENTS_PER_SECOND, seconds, comments.__getitem__), timeout=CLIENT_TIMEOUT))
+        (app.url, COMMENTS_PER_SECOND, seconds, comments.__getitem__), timeout=CLIENT_TIMEOUT)
     reading.join()
     say(f"viral day: nginx static after, {plan.page_seconds} s")
     after = wrk(reference_url, plan.page_seconds, plan.connections)

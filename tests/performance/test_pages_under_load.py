@@ -10,6 +10,7 @@ import time
 import pytest
 from django.test import RequestFactory
 
+from core.generations import shared_cache
 from core.rsgi import APP_BUSY
 from pages import serving, store
 from statements import pages as statement_pages
@@ -47,7 +48,7 @@ def age_stored_page(seconds: float) -> None:
     assert entry is not None
     older = dataclasses.replace(entry, stored_at=time.time() - seconds)
     store._local_pages.put(key, older)
-    store.cache.set(key, older, timeout=store.PAGE_TTL_SECONDS)
+    shared_cache().set(key, older, timeout=store.PAGE_TTL_SECONDS)
 
 
 @pytest.fixture
