@@ -277,11 +277,12 @@ def comment_rate(posts: int, rounds: int, slugs: list[str]) -> dict[str, Any]:
             "statements": result}
 
 
-def read_by(request: Callable[[], Any]) -> tuple[int, int]:
-    """The queries ``request`` ran and what they read: on SQLite the virtual machine's steps
-    (every row a query visits is steps), on PostgreSQL the pages its SELECTs touch, from
-    ``EXPLAIN (ANALYZE, BUFFERS)`` of each again (tests/comments/test_post_cost.py does the
-    same)."""
+def work_of(request: Callable[[], Any], *, reads: Callable[[str], bool] = lambda sql: True
+            ) -> tuple[Any, list[str], int]:
+    """What ``request`` returned, the queries it ran and what they read: on SQLite the
+    virtual machine's steps (every row a query visits is steps), on PostgreSQL the pages its
+    SELECTs for which ``reads(sql)`` is true touch, from ``EXPLAIN (ANALYZE, BUFFERS)`` of each
+    again (also used by tests/comments/test_post_cost.py)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -296,20 +297,26 @@ def read_by(request: Callable[[], Any]) -> tuple[int, int]:
         if raw is not None:
             raw.set_progress_handler(step, 1)
         try:
-            request()
+            result = request()
         finally:
             if raw is not None:
                 raw.set_progress_handler(None, 1)
     queries = [query["sql"] for query in captured.captured_queries]
-    if raw is None:
+    if raw is None:  # PostgreSQL: replay the reads (the rows they find are still there)
         with connection.cursor() as cursor:
             for sql in queries:
-                if sql.lstrip().upper().startswith("SELECT"):
+                if sql.lstrip().upper().startswith("SELECT") and reads(sql):
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
                     plan = cursor.fetchone()[0]
                     top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
                     steps[0] += top["Shared Hit Blocks"] + top["Shared Read Blocks"]
-    return len(queries), steps[0]
+    return result, queries, steps[0]
+
+
+def read_by(request: Callable[[], Any]) -> tuple[int, int]:
+    """How many queries ``request`` ran and what they read (``work_of``)."""
+    _result, queries, read = work_of(request)
+    return len(queries), read
 
 
 def main() -> None:

@@ -11,15 +11,14 @@ alone (``comments.models.published_comment``)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
+from bench.djtools import work_of
 from comments import actions
 from comments.models import Comment
 from statements.models import Statement
@@ -43,37 +42,11 @@ def _grow(statement: Statement, size: int) -> list[int]:
     return made
 
 
-def _pages_read(sql: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
-        plan = cursor.fetchone()[0]
-    top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-    return top["Shared Hit Blocks"] + top["Shared Read Blocks"]
-
-
 def _work(request: Callable[[], Any]) -> tuple[list[str], int]:
     """The shapes of the statements ``request`` ran, and what they read (see the module)."""
-    steps = [0]
-    raw = connection.connection if connection.vendor == "sqlite" else None
-
-    def step() -> int:
-        steps[0] += 1
-        return 0
-
-    with CaptureQueriesContext(connection) as captured:
-        if raw is not None:
-            raw.set_progress_handler(step, 1)
-        try:
-            response = request()
-        finally:
-            if raw is not None:
-                raw.set_progress_handler(None, 1)
+    response, queries, read = work_of(request, reads=lambda sql: "comments_comment" in sql)
     assert response.status_code == 303, response.content.decode()[:2000]
-    queries = [query["sql"] for query in captured.captured_queries]
-    if raw is None:  # PostgreSQL: replay the reads (the rows they find are still there)
-        steps[0] = sum(_pages_read(sql) for sql in queries
-                       if sql.lstrip().upper().startswith("SELECT") and "comments_comment" in sql)
-    return [_SAVEPOINT.sub('"savepoint"', shape(sql)) for sql in queries], steps[0]
+    return [_SAVEPOINT.sub('"savepoint"', shape(sql)) for sql in queries], read
 
 
 def test_a_comment_costs_the_same_under_10_and_under_2000_comments(open_statement) -> None:
