@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "comments",
     "accounts",
     "privacy",
+    # How statements travel: share cards, feeds, sitemap, embeds (reach/).
+    "reach",
     # The page cache: remove it and the site still works, rendering every page (pages/).
     "pages",
     # Site operations: serve, scheduler, backup, restore, demo, import (ops/).

@@ -16,12 +16,14 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
     path("healthz", core_views.healthz, name="healthz"),
     path("pow/challenge", proof_of_work.challenge, name="pow-challenge"),
+    path("", include("reach.root_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("statements.urls")),
     path("", include("signatures.urls")),
     path("", include("comments.urls")),
     path("", include("privacy.urls")),
+    path("", include("reach.urls")),
     prefix_default_language=True,
 )
 
