@@ -12,9 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
-from collections import deque
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings
@@ -29,14 +26,13 @@ from signatures import actions as signature_actions
 from signatures.models import Signature
 from statements.models import Statement
 from tests.conftest import make_statement
+from tests.crawling import crawl
 from tests.privacy.conftest import make_comment, make_signature
 
 IPS = ["203.0.113.77", "198.51.100.203", "2001:db8::77"]
 USER_AGENT = "LeakCheckBrowser/9.9 (secret-ua-7f3a)"
 FORM_EMAILS = [f"crawl-secret-{i}@leak-check.example" for i in range(6)]
 DIRECT_EMAILS = [f"Direct.Secret{i}@Leak-Check.example" for i in range(12)]
-SKIP = ("/admin/", "/static/", "/media/")
-MAX_PAGES = 600
 
 
 def ip_hashes(ip: str) -> list[str]:
@@ -138,42 +134,6 @@ def guessed_urls(names: list[str]) -> list[str]:
     return [f"/{language}/organisation/{slug}/" for name in names
             for slug in (slugify(name, allow_unicode=True), f"{slugify(name, allow_unicode=True)}-2")
             for language in ("en", "es")]
-
-
-LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"'#]+)""", re.I)
-
-
-def links_in(base: str, body: str) -> list[str]:
-    out = []
-    for raw in LINK.findall(body):
-        url = urljoin(base, raw.replace("&amp;", "&"))
-        parts = urlsplit(url)
-        if parts.netloc and parts.netloc not in ("testserver", urlsplit(settings.BASE_URL).netloc):
-            continue
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if path.startswith("/") and not path.startswith(SKIP):
-            out.append(path)
-    return out
-
-
-def crawl(client: Client, start: list[str]) -> dict[str, tuple[int, str]]:
-    seen: dict[str, tuple[int, str]] = {}
-    queue = deque(start)
-    while queue and len(seen) < MAX_PAGES:
-        path = queue.popleft()
-        if path in seen:
-            continue
-        response = client.get(path)
-        headers = "\n".join(f"{k}: {v}" for k, v in response.items())
-        cookies = "\n".join(str(c) for c in response.cookies.values())
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        text = body.decode("utf-8", "replace")
-        seen[path] = (response.status_code, headers + "\n" + cookies + "\n" + text)
-        if response.status_code in (301, 302, 303, 307, 308):
-            queue.append(urlsplit(response["Location"]).path or "/")
-        if "html" in response.get("Content-Type", "") or "xml" in response.get("Content-Type", ""):
-            queue.extend(links_in(path, text))
-    return seen
 
 
 @pytest.mark.django_db
