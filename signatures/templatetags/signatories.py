@@ -26,7 +26,7 @@ register = template.Library()
 def _section(context: template.Context, statement: Statement) -> dict[str, Any]:
     """The section of this statement for this render: the render context lives as long as
     the page's render, so the second tag reuses what the first read."""
-    key = ("signatories.section", statement.pk)
+    key = f"signatories.section:{statement.pk}"
     if key not in context.render_context:
         context.render_context[key] = section_of(statement, context["request"])
     section: dict[str, Any] = context.render_context[key]
