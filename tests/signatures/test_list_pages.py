@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from signatures import public
@@ -154,3 +154,31 @@ def test_the_list_pages_cost_the_same_queries_for_ten_or_thirty_names(anon, stat
     for n in range(10, 30):
         visible(statement, f"Person {n:03d}", n=n)
     assert costs() == few
+
+
+@pytest.mark.parametrize(("order", "index"), [("confirmed", "signature_list_confirmed"),
+                                              ("name", "signature_list_alpha")])
+def test_a_page_before_a_cursor_reads_the_index_backwards_without_sorting(anon, thirty, order,
+                                                                          index):
+    """Previous keeps the list's speed at a million names: the rows before the cursor come
+    from the same index, read backwards, never from a sort of everything before it."""
+    html = get(anon, f"{LIST}?order={order}")
+    third = link(get(anon, link(html, "next")), "next")
+    previous = link(get(anon, third), "prev")
+    assert "before=" in previous
+    with CaptureQueriesContext(connection) as queries:
+        get(anon, previous)
+    sql = [q["sql"] for q in queries.captured_queries
+           if '"id" DESC LIMIT' in q["sql"] and '"signatures_signature"' in q["sql"]]
+    assert len(sql) == 1, sql
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql[0])
+            plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+            assert index in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql[0])
+                plan = " | ".join(row[0] for row in cursor.fetchall())
+            assert f"Index Scan Backward using {index}" in plan and "Sort" not in plan, plan
