@@ -25,16 +25,23 @@ from signatures.forms import SignForm
 from signatures.models import Signature, SignatureQuerySet, sort_key
 from statements.models import Statement
 
-SECTION_SIZE = 50
+# The statement page names the first organisations and the latest people, no more: a phone
+# reader scrolls past the list to the discussion, and the full list is one link away.
+SECTION_ORGANISATIONS = 20
+SECTION_INDIVIDUALS = 20
 PAGE_SIZE = 100
 # Someone searching looks for one name; a shorter page is a quarter of the render, and searches
 # are the list pages no cache answers.
 SEARCH_PAGE_SIZE = 25
+# A search says how many names match, counting at most this many index entries: "more than
+# 1,000 match" costs the same at a million signatures as at two thousand.
+SEARCH_COUNT_CAP = 1000
 ORDERS = ("confirmed", "name")
 MAX_QUERY_LENGTH = 100
 # The query parameters list_page reads (the page cache keys by them; it stores only pages
-# without ``after``, see views.signatories).
-LIST_PARAMETERS = ("kind", "order", "after", "q")
+# without a cursor, see views.signatories).
+LIST_PARAMETERS = ("kind", "order", "after", "before", "page", "q")
+CURSOR_PARAMETERS = ("after", "before", "page")
 
 
 class BadListQuery(Exception):
@@ -46,10 +53,13 @@ def listed(statement: Statement, kind: str) -> SignatureQuerySet:
     return Signature.objects.filter(statement=statement, kind=kind).visible().named()
 
 
-def _first(statement: Statement, kind: str, size: int) -> tuple[list[Signature], bool]:
-    rows = list(listed(statement, kind).select_related("organisation")
-                .order_by("confirmed_at", "id")[:size + 1])
-    return rows[:size], len(rows) > size
+def _first(statement: Statement, kind: str, size: int, *, latest: bool = False
+           ) -> list[Signature]:
+    """The first ``size`` to sign, or with ``latest`` the last ``size`` (newest first): one
+    walk of the list's index from either end."""
+    ordering = ("-confirmed_at", "-id") if latest else ("confirmed_at", "id")
+    return list(listed(statement, kind).select_related("organisation")
+                .order_by(*ordering)[:size])
 
 
 def sent_url(statement: Statement, *, resent: bool = False) -> str:
@@ -85,19 +95,19 @@ def form_context(statement: Statement) -> dict[str, Any]:
 
 def signatory_section(statement: Statement, request: HttpRequest) -> dict[str, Any]:
     counter = counts(statement)
-    organisations, more_organisations = _first(statement, Signature.Kind.ORGANISATION,
-                                               SECTION_SIZE)
-    individuals, more_individuals = _first(statement, Signature.Kind.INDIVIDUAL, SECTION_SIZE)
+    organisations = _first(statement, Signature.Kind.ORGANISATION, SECTION_ORGANISATIONS)
+    individuals = _first(statement, Signature.Kind.INDIVIDUAL, SECTION_INDIVIDUALS, latest=True)
     goal = statement.signature_goal or 0
     return {
         **form_context(statement),
+        # An editor previewing a draft sees the form as readers will, but disabled.
+        "preview": statement.status == Statement.Status.DRAFT,
         "form": SignForm(),
         "counter": counter,
         "goal": goal,
         "goal_value": min(counter.total, goal),
         "organisations": organisations,
         "individuals": individuals,
-        "more": more_organisations or more_individuals,
         "other_organisations": max(counter.organisations - len(organisations), 0),
         "other_individuals": max(counter.individuals - len(individuals), 0),
         "show_comments": statement.show_signature_comments,
@@ -115,12 +125,24 @@ class ListPage:
     named: int
     show_comments: bool
     next_url: str = ""
+    previous_url: str = ""
     first_url: str = ""
+    # Which page this is (0: unknown, a link from before pages were numbered) and how many
+    # there are (from the counters, or the bounded count of a search's matches).
+    number: int = 1
+    pages: int = 1
+    # A search's matches, counted up to SEARCH_COUNT_CAP; ``matches_capped`` when there are more.
+    matches: int = 0
+    matches_capped: bool = False
     kinds: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def unnamed(self) -> int:
         return max(self.total - self.named, 0)
+
+    @property
+    def paginated(self) -> bool:
+        return bool(self.next_url or self.previous_url)
 
 
 def _cursor(order: str, row: Signature) -> str:
@@ -135,23 +157,45 @@ def _cursor_pk(text: str) -> int:
     return int(text)
 
 
-def _after(queryset: SignatureQuerySet, statement: Statement, order: str, cursor: str
-           ) -> SignatureQuerySet:
-    """Rows after the cursor, which must name a signature of this statement as _cursor wrote
-    it. The ``>=`` on the leading column lets the index seek."""
+def _beyond(queryset: SignatureQuerySet, statement: Statement, order: str, cursor: str,
+            *, before: bool = False) -> SignatureQuerySet:
+    """Rows after (or ``before``) the cursor, which must name a signature of this statement as
+    _cursor wrote it. The ``>=`` (``<=``) on the leading column lets the index seek."""
     if order == "confirmed":
         pk = _cursor_pk(cursor)
         anchor = Signature.objects.filter(statement=statement, pk=pk).values_list(
             "confirmed_at", flat=True).first()
         if anchor is None:
             raise BadListQuery(cursor)
+        if before:
+            return queryset.filter(confirmed_at__lte=anchor).filter(
+                Q(confirmed_at__lt=anchor) | Q(id__lt=pk))
         return queryset.filter(confirmed_at__gte=anchor).filter(
             Q(confirmed_at__gt=anchor) | Q(id__gt=pk))
     pk_text, _sep, name = cursor.partition("~")
     pk = _cursor_pk(pk_text)
     if not Signature.objects.filter(statement=statement, pk=pk, sort_name=name).exists():
         raise BadListQuery(cursor)
+    if before:
+        return queryset.filter(sort_name__lte=name).filter(Q(sort_name__lt=name) | Q(id__lt=pk))
     return queryset.filter(sort_name__gte=name).filter(Q(sort_name__gt=name) | Q(id__gt=pk))
+
+
+def _page_number(text: str) -> int:
+    """A page number as the links write it: 2 or more, no other spelling."""
+    if not text:
+        return 0
+    number = _cursor_pk(text[:12])
+    if number < 2 or len(text) > 9:
+        raise BadListQuery(text)
+    return number
+
+
+def _count_matches(queryset: SignatureQuerySet) -> tuple[int, bool]:
+    """How many rows match, read from the index up to SEARCH_COUNT_CAP, and whether there are
+    more. Ids, not COUNT(*): the same bounded walk of the index on every database."""
+    found = len(queryset.values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1])
+    return min(found, SEARCH_COUNT_CAP), found > SEARCH_COUNT_CAP
 
 
 def prefix_end(key: str) -> str | None:
@@ -189,34 +233,70 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
         query = clean_text(params.get("q", ""))[:MAX_QUERY_LENGTH]
     except ValidationError as exc:
         raise BadListQuery("q") from exc
-    cursor = params.get("after", "")[:300]
-    queryset = listed(statement, kind).select_related("organisation")
+    after = params.get("after", "")[:300]
+    before = params.get("before", "")[:300]
+    number = _page_number(params.get("page", ""))
+    if (after and before) or (number and not (after or before)):
+        raise BadListQuery("cursor")
+    cursor = after or before
+    base_queryset = listed(statement, kind)
     if query:
-        queryset = search(queryset, query)
+        base_queryset = search(base_queryset, query)
         # Results come in the order of the index that finds them: sorting a common prefix's
         # thousands of matches by date would be the scan the index is there to avoid.
         order = "name"
+    queryset = base_queryset.select_related("organisation")
     if cursor:
-        queryset = _after(queryset, statement, order, cursor)
-    ordering = ("confirmed_at", "id") if order == "confirmed" else ("sort_name", "id")
+        queryset = _beyond(queryset, statement, order, cursor, before=bool(before))
+    ordering = ["confirmed_at", "id"] if order == "confirmed" else ["sort_name", "id"]
+    if before:  # walk the index backwards from the cursor, then show the rows in order
+        ordering = ["-" + column for column in ordering]
     size = SEARCH_PAGE_SIZE if query else PAGE_SIZE
     rows = list(queryset.order_by(*ordering)[:size + 1])
     entries = rows[:size]
+    more = len(rows) > size  # beyond the page, in the direction walked
+    if before:
+        entries.reverse()
+        if not more:  # nothing before these: this is the first page, whatever the link said
+            number = 1
+    elif not cursor:
+        number = 1
     counter = counts(statement)
     is_org = kind == Signature.Kind.ORGANISATION
+    named = counter.organisations_named if is_org else counter.individuals_named
+    matches, capped = 0, False
+    if query:
+        matches, capped = ((len(entries), False) if not cursor and not more
+                           else _count_matches(base_queryset))
+    listed_total = matches if query else named
     base = reverse("signatures:list", args=[statement.slug])
 
-    def url(**extra: str) -> str:
+    def url(**extra: str | int) -> str:
         values = {"kind": kind, "order": order, "q": query, **extra}
         return base + "?" + urlencode({k: v for k, v in values.items() if v})
 
+    has_next = bool(entries) and (more if not before else True)
+    has_previous = bool(cursor) and (more if before else True)
+    previous_url = ""
+    if has_previous:
+        # The page before page 2 is the first page, under its own (cached) address.
+        previous_url = (url() if number == 2 else
+                        url(before=_cursor(order, entries[0]) if entries else "",
+                            page=number - 1 if number else ""))
     page = ListPage(
         kind=kind, order=order, query=query, entries=entries,
         total=counter.organisations if is_org else counter.individuals,
-        named=counter.organisations_named if is_org else counter.individuals_named,
+        named=named,
         show_comments=statement.show_signature_comments,
-        next_url=url(after=_cursor(order, entries[-1])) if len(rows) > size else "",
-        first_url=url() if cursor else "",
+        next_url=url(after=_cursor(order, entries[-1]), page=number + 1 if number else "")
+        if has_next else "",
+        previous_url=previous_url,
+        first_url=url() if previous_url and previous_url != url() else "",
+        number=number,
+        # A page number past the counted pages (names withdrawn while someone pages through)
+        # stretches the count rather than showing "page 8 of 7".
+        pages=max(-(-listed_total // size), number, 1),
+        matches=matches, matches_capped=capped,
     )
     page.kinds = [{"value": value, "label": label, "current": value == kind}
                   for value, label in Signature.Kind.choices]

@@ -301,12 +301,13 @@ SEARCH_LIMIT = Limit("signatories:search", 60, 60)
 def signatories(request: HttpRequest, slug: str) -> HttpResponse:
     """The full list: one kind at a time, keyset-paginated, searchable, two orders.
 
-    Only each kind and order's first page is stored in the page cache. A page after a cursor
-    (``?after=…``) is answered, never stored: every listed signature is a valid cursor, so
-    storing them would allow a page per signature, kind and order (~1M entries at 1M
-    signatures) that anyone can fill by walking the list. Not storing them costs little: a
-    cursor page is one index seek and a hundred rows, a walk through the list renders each
-    page once whether stored or not, and it is the first pages that are read again and again.
+    Only each kind and order's first page is stored in the page cache. A page after or before a
+    cursor (``?after=…``, ``?before=…``, with its ``page`` number) is answered, never stored: every
+    listed signature is a valid cursor, so storing them would allow a page per signature, kind and
+    order (~1M entries at 1M signatures) that anyone can fill by walking the list. Not storing them
+    costs little: a cursor page is one index seek and a hundred rows, a walk through the list
+    renders each page once whether stored or not, and it is the first pages that are read again and
+    again.
     """
     statement = _statement(slug)
     searching = bool(request.GET.get("q"))
@@ -324,8 +325,9 @@ def signatories(request: HttpRequest, slug: str) -> HttpResponse:
         # What someone typed (often their own name) is not kept in any cache, and unbounded
         # made-up searches cannot fill one.
         return private(response)
-    # Declared without ``after``: a page after a cursor does not match, so it is not stored.
+    # Declared without the cursor: a page after or before one does not match, so it is not
+    # stored.
     declare_query(request.META, **{name: request.GET.get(name, "")
-                                             for name in public.LIST_PARAMETERS
-                                             if name != "after"})
+                                   for name in public.LIST_PARAMETERS
+                                   if name not in public.CURSOR_PARAMETERS})
     return response

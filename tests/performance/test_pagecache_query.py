@@ -143,6 +143,30 @@ def test_list_pages_after_a_cursor_are_answered_not_stored(statement, monkeypatc
     assert stored_pages() == before
 
 
+def prev_link(body: bytes) -> str:
+    page = body.decode()
+    marker = page.index('rel="prev"')
+    start = page.rindex('href="', 0, marker) + 6
+    return page[start:page.index('"', start)].replace("&amp;", "&").split("?", 1)[1]
+
+
+def test_a_page_before_a_cursor_is_not_answered_with_the_stored_first_page(statement,
+                                                                          monkeypatch) -> None:
+    # ``before`` and ``page`` are part of the key: left out, ?before=… would share the first
+    # page's key and be answered with the first page from the cache.
+    monkeypatch.setattr(public, "PAGE_SIZE", 1)
+    visible(statement, "Cleo Dias", 4)
+    first = wsgi_request("/en/signatories/viral/")
+    second = wsgi_request("/en/signatories/viral/", query=next_link(first.body))
+    third = wsgi_request("/en/signatories/viral/", query=next_link(second.body))
+    before = stored_pages()
+    back = wsgi_request("/en/signatories/viral/", query=prev_link(third.body))
+    assert "before=" in prev_link(third.body) and "page=2" in prev_link(third.body)
+    assert back.body == second.body
+    assert back.body != first.body
+    assert stored_pages() == before
+
+
 @pytest.mark.parametrize("query", ["", "kind=organisation", "order=name",
                                    "kind=organisation&order=name"])
 def test_the_first_list_page_of_each_kind_and_order_is_stored(statement, query) -> None:

@@ -125,7 +125,7 @@ def test_statement_page_does_no_count_or_offset(anon, statement):
         html = anon.get("/en/s/water-is-life/").content.decode()
     sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
     assert "OFFSET" not in sql and "COUNT(" not in sql
-    assert "60 people" in html and "and 10 others" in html
+    assert "60 people" in html and "and 40 others" in html
 
 
 def test_bad_list_queries_are_400(anon, statement):
