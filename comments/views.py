@@ -46,7 +46,16 @@ _FORM_REFUSALS = {
                                    "again."),
     Refusal.EXPIRED: gettext_lazy("This form had expired. Please check your comment and send it "
                                   "again."),
-    Refusal.NO_PROOF: gettext_lazy("The anti-spam check did not complete. Please try again."),
+    Refusal.NO_PROOF: gettext_lazy(
+        "Right now comments need JavaScript: this discussion is under a flood of automated "
+        "comments, and the check that stops them runs in your browser. Switch JavaScript on "
+        "for this site, wait until the form says the check is done, and send your comment "
+        "again (it is kept below). Without JavaScript, please come back later: the check is "
+        "switched off when the flood is over."),
+    Refusal.PROOF_FAILED: gettext_lazy(
+        "The anti-flood check was not accepted: it works once and expires after a few "
+        "minutes. Wait until the form says a new check is done, then send your comment again "
+        "(it is kept below)."),
 }
 
 
