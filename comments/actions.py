@@ -418,11 +418,13 @@ def export_for_address(email: str) -> list[dict[str, Any]]:
     """Everything stored about the comments of an address, for its owner (JSON-ready)."""
     key = email_key(email)
     rows = []
-    for c in Comment.objects.of_mailbox(email).select_related("statement").order_by("id"):
+    for c in (Comment.objects.of_mailbox(email).select_related("statement")
+              .prefetch_related("statement__translations").order_by("id")):
         rows.append({
             "type": "comment",
             "id": c.pk,
-            "statement": c.statement.title,
+            "statement": c.statement.shown.title,
+            "statement_language": c.statement.shown.language,
             "statement_url": absolute(c.statement.get_absolute_url()),
             "in_reply_to": c.parent_id,
             "status": c.status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,6 +17,22 @@ from core.generations import KeptCopy
 from statements.models import Statement
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
+# A link's whole element, its text included: an address written as the text of a link is that
+# link, not a second one.
+_LINK_ELEMENT = re.compile(r"<a\s.*?</a\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# Addresses left as plain text. They are not made links (nothing a spammer could gain in a
+# search engine), but a reader copies them as readily as they follow a link, so they count
+# against the same limit: anything with a scheme (https://…), www.…, and a domain followed by
+# a path (example.org/path). A bare domain without path (example.org) is not counted: it is
+# too often a typo between two sentences ("agreed.Thanks").
+_BARE_ADDRESS = re.compile(
+    r"(?<![\w@.-])(?:"
+    r"[a-z][a-z0-9+.-]*://[^\s<>]+"  # https://…, ftp://…
+    r"|www\d{0,3}\.[^\s<>.]+\.[^\s<>]+"  # www.example.org…
+    r"|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}/[^\s<>]*"  # example.org/path
+    r")",
+    re.IGNORECASE)
 
 
 def normalise(text: str) -> str:
@@ -61,7 +78,11 @@ def matches(entries: str, *fields: str) -> bool:
 
 
 def count_links(body_html: str, website: str) -> int:
-    return len(_LINK.findall(body_html)) + (1 if website else 0)
+    """The links a comment carries: its rendered links, the addresses left as plain text in
+    it (each counted like a link) and its website."""
+    links = len(_LINK.findall(body_html))
+    text = html.unescape(_TAG.sub(" ", _LINK_ELEMENT.sub(" ", body_html)))
+    return links + len(_BARE_ADDRESS.findall(text)) + (1 if website else 0)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,16 @@ _FORM_REFUSALS = {
                                    "again."),
     Refusal.EXPIRED: gettext_lazy("This form had expired. Please check your comment and send it "
                                   "again."),
-    Refusal.NO_PROOF: gettext_lazy("The anti-spam check did not complete. Please try again."),
+    Refusal.NO_PROOF: gettext_lazy(
+        "Right now comments need JavaScript: this discussion is under a flood of automated "
+        "comments, and the check that stops them runs in your browser. Switch JavaScript on "
+        "for this site, wait until the form says the check is done, and send your comment "
+        "again (it is kept below). Without JavaScript, please come back later: the check is "
+        "switched off when the flood is over."),
+    Refusal.PROOF_FAILED: gettext_lazy(
+        "The anti-flood check was not accepted: it works once and expires after a few "
+        "minutes. Wait until the form says a new check is done, then send your comment again "
+        "(it is kept below)."),
 }
 
 
@@ -65,16 +74,18 @@ def _refused(request: HttpRequest, statement: Statement, refusal: Refusal) -> Ht
         return _message(request, gettext("Comments are closed"),
                         gettext("This discussion is closed for new comments."),
                         status=refusal.status, link=statement.get_absolute_url(),
-                        link_text=statement.title)
+                        link_text=statement.shown.title,
+                        link_language=statement.shown.language)
     return _message(request, gettext("Not sent"), gettext("Your comment could not be accepted."),
                     status=refusal.status)
 
 
 def _message(request: HttpRequest, title: str, message: str, *, status: int = 200,
              action: str = "", button: str = "", fields: dict[str, str] | None = None,
-             link: str = "", link_text: str = "") -> HttpResponse:
+             link: str = "", link_text: str = "", link_language: str = "") -> HttpResponse:
     context = {"title": title, "message": message, "action": action, "button": button,
-               "fields": fields or {}, "link": link, "link_text": link_text}
+               "fields": fields or {}, "link": link, "link_text": link_text,
+               "link_language": link_language}
     return _private(render(request, "comments/message.html", context, status=status))
 
 
@@ -138,7 +149,8 @@ def form(request: HttpRequest, statement_id: int) -> HttpResponse:
     if not rules.comments_open(statement):
         return _message(request, gettext("Comments are closed"),
                         gettext("This discussion is closed for new comments."),
-                        link=statement.get_absolute_url(), link_text=statement.title)
+                        link=statement.get_absolute_url(), link_text=statement.shown.title,
+                        link_language=statement.shown.language)
     parent = None
     replyto = request.GET.get("replyto")
     if replyto is not None:
@@ -283,7 +295,8 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
                         gettext("Comments can only be deleted in the first 15 minutes."),
                         status=403)
     return _message(request, gettext("Comment deleted"), gettext("Your comment was deleted."),
-                    link=statement.get_absolute_url(), link_text=statement.title)
+                    link=statement.get_absolute_url(), link_text=statement.shown.title,
+                    link_language=statement.shown.language)
 
 
 @csrf_exempt
@@ -318,7 +331,8 @@ def remove(request: HttpRequest, token: str) -> HttpResponse:
         return gone()
     statement = comment.statement
     return _message(request, gettext("Comment removed"), gettext("Your comment was removed."),
-                    link=statement.get_absolute_url(), link_text=statement.title)
+                    link=statement.get_absolute_url(), link_text=statement.shown.title,
+                    link_language=statement.shown.language)
 
 
 @require_safe

@@ -37,7 +37,8 @@ class Refusal(StrEnum):
     HONEYPOT = "honeypot"
     TOO_FAST = "too-fast"
     EXPIRED = "expired"
-    NO_PROOF = "no-proof"
+    NO_PROOF = "no-proof"  # no proof sent: JavaScript is off, or the check had not finished
+    PROOF_FAILED = "proof-failed"  # a proof that does not hold: expired, used before, forged
     LIMITED_VISITOR = "limited-visitor"  # the visitor's own limits (their network, address)
     LIMITED_EVERYONE = "limited-everyone"  # the statement's or the site's
 
@@ -48,7 +49,8 @@ class Refusal(StrEnum):
 
 _STATUS = {Refusal.TOO_BIG: 413, Refusal.CROSS_SITE: 403, Refusal.CLOSED: 403,
            Refusal.HONEYPOT: 400, Refusal.TOO_FAST: 400, Refusal.EXPIRED: 400,
-           Refusal.NO_PROOF: 400, Refusal.LIMITED_VISITOR: 429, Refusal.LIMITED_EVERYONE: 429}
+           Refusal.NO_PROOF: 400, Refusal.PROOF_FAILED: 400, Refusal.LIMITED_VISITOR: 429,
+           Refusal.LIMITED_EVERYONE: 429}
 
 
 def too_big(request: HttpRequest, max_bytes: int) -> bool:
@@ -79,8 +81,11 @@ def check_form(request: HttpRequest, *, purpose: str, object_id: int, needs_proo
                                     object_id)
     except protection.FormTokenError as error:
         return Refusal.TOO_FAST if str(error) == "too-fast" else Refusal.EXPIRED
-    if needs_proof and not proof_of_work.verify_pow(request):
+    if needs_proof and not proof_of_work.proof_sent(request):
+        # Sending again cannot help without JavaScript: the form says what will.
         return Refusal.NO_PROOF
+    if needs_proof and not proof_of_work.verify_pow(request):
+        return Refusal.PROOF_FAILED
     return None
 
 

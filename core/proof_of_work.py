@@ -82,6 +82,11 @@ def verify_payload(payload: str) -> bool:
     return cache.add(used_key, 1, timeout=int(CHALLENGE_LIFETIME.total_seconds()) + 60)
 
 
+def proof_sent(request: HttpRequest) -> bool:
+    """Did the browser send a proof at all? Without JavaScript the field stays empty."""
+    return bool(request.POST.get(FIELD, "").strip())
+
+
 def verify_pow(request: HttpRequest) -> bool:
     return verify_payload(request.POST.get(FIELD, ""))
 

@@ -32,11 +32,13 @@ def address_of(signature_id: int) -> str:
 
 def export(address: str) -> list[dict[str, Any]]:
     intake.apply_pending()
-    signatures = Signature.objects.for_address(address).select_related("statement", "organisation")
+    signatures = (Signature.objects.for_address(address).select_related("statement", "organisation")
+                  .prefetch_related("statement__translations"))
     return [{
         "type": "signature",
         "id": s.pk,
-        "statement": s.statement.title,
+        "statement": s.statement.shown.title,
+        "statement_language": s.statement.shown.language,
         "statement_url": absolute(s.statement.get_absolute_url()),
         "kind": s.kind,
         "status": s.status,

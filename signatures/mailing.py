@@ -44,6 +44,7 @@ def mail_context(signature: Signature, template: str, language: str, *, again: b
     }
     if template == "confirm":
         context["confirm_url"] = link(signature, tokens.CONFIRM, language)
+        context["confirmation_text"] = statement.confirmation_text_for(language)
     if template == "rejected":
         context["message"] = statement.rejection_message
     return context

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -116,11 +116,20 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(public.sent_url(statement), status=303)
 
 
+# Lazy: the messages are read in the language of the request that shows them.
 _FORM_REFUSALS = {
-    Refusal.TOO_FAST: _("Please wait a few seconds, then send the form again."),
-    Refusal.EXPIRED: _("This form was open for too long. Please check it and send it again."),
-    Refusal.NO_PROOF: _("The anti-flood check did not complete. It needs JavaScript for now; "
-                        "please switch it on, wait for the check, and send again."),
+    Refusal.TOO_FAST: gettext_lazy("Please wait a few seconds, then send the form again."),
+    Refusal.EXPIRED: gettext_lazy("This form was open for too long. Please check it and send it "
+                                  "again."),
+    Refusal.NO_PROOF: gettext_lazy(
+        "Right now signing needs JavaScript: this statement is under a flood of automated "
+        "sign-ons, and the check that stops them runs in your browser. Switch JavaScript on "
+        "for this site, wait until the form says the check is done, and send the form again "
+        "(what you entered is kept). Without JavaScript, please come back later: the check is "
+        "switched off when the flood is over."),
+    Refusal.PROOF_FAILED: gettext_lazy(
+        "The anti-flood check was not accepted: it works once and expires after a few "
+        "minutes. Wait until the form says a new check is done, then send the form again."),
 }
 
 

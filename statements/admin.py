@@ -16,6 +16,8 @@ from statements import actions
 from statements.forms import StatementForm, StatementImageForm, TranslationForm
 from statements.models import (
     Category,
+    CategoryName,
+    ImageText,
     Organisation,
     Revision,
     Statement,
@@ -45,7 +47,7 @@ class TranslationInline(admin.StackedInline):
     model = Translation
     form = TranslationForm
     extra = 0
-    fields = ["language", "kind", "title", "summary", "body"]
+    fields = ["language", "kind", "title", "summary", "body", "confirmation_email_text"]
 
     def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs: Any
                     ) -> type[BaseInlineFormSet[Any, Any, Any]]:
@@ -58,6 +60,9 @@ class ImageInline(admin.StackedInline):
     form = StatementImageForm
     extra = 0
     readonly_fields = ["preview"]
+    # Captions and credits in other languages are edited on the image's own page (an inline
+    # cannot hold another inline).
+    show_change_link = True
 
     @admin.display(description=_("preview"))
     def preview(self, image: StatementImage) -> str:
@@ -197,10 +202,46 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class CategoryNameInline(admin.TabularInline):
+    model = CategoryName
+    extra = 1
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [CategoryNameInline]
+
+
+class ImageTextInline(admin.TabularInline):
+    model = ImageText
+    extra = 1
+
+
+@admin.register(StatementImage)
+class StatementImageAdmin(admin.ModelAdmin):
+    """An image's own page, reached from its statement: its caption and credit in the
+    languages of the statement's translations."""
+
+    form = StatementImageForm
+    list_display = ["source_name", "statement"]
+    list_select_related = ["statement"]
+    search_fields = ["source_name", "statement__title"]
+    readonly_fields = ["statement"]
+    inlines = [ImageTextInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # images are uploaded on their statement's page
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False  # not listed on the admin's index: reached from the statement
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm[StatementImage],
+                     formsets: list[BaseInlineFormSet[Any, Any, Any]], change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The texts' figures show the credit in their own language: render them again.
+        actions.do_save_statement(form.instance.statement, actor=request.user, created=False)
 
 
 @admin.register(Revision)

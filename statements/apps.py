@@ -20,6 +20,7 @@ class StatementsConfig(AppConfig):
         # In every process (web, worker, import command): a statement saved anywhere is fresh
         # on the site at once.
         pages.connect_model_signals(
-            (models.Statement, models.Translation, models.StatementIssuer, models.StatementImage),
-            shared=(models.Organisation, models.Category))
+            (models.Statement, models.Translation, models.StatementIssuer, models.StatementImage,
+             models.ImageText),
+            shared=(models.Organisation, models.Category, models.CategoryName))
         periodic.register("surge_pages_refreshed", actions.refresh_ended_surges)

@@ -14,9 +14,10 @@ Callers must treat the returned statement as read-only: the process's requests s
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import Http404
 
-from statements.models import Statement
+from statements.models import Statement, Translation
 from statements.pages import row_generations
 
 # The text is not needed to sign or comment, and it is the bulk of the row.
@@ -42,7 +43,10 @@ def public_statement(*, slug: str | None = None, pk: int | None = None) -> State
     if statement_id is None:
         raise Http404("No such statement.")
     generations = _generations(statement_id)
-    statement = public.defer(*_TEXT_FIELDS).filter(pk=statement_id).first()
+    # The translations' titles name the statement on the forms' pages in the reader's language.
+    titles = Translation.objects.only("statement_id", "language", "title")
+    statement = (public.defer(*_TEXT_FIELDS).filter(pk=statement_id)
+                 .prefetch_related(Prefetch("translations", queryset=titles)).first())
     if statement is None or (slug is not None and statement.slug != slug):
         raise Http404("No such statement.")
     if len(_copies) >= _MAX_ENTRIES:

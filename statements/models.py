@@ -3,6 +3,7 @@ them, categories and images."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -60,6 +61,38 @@ class Category(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("statements:category", args=[self.slug])
+
+    def name_in(self, language: str) -> str:
+        """The name readers of ``language`` see: its translated name when an editor gave one."""
+        for name in self.names.all():  # prefetched by the pages that list categories
+            if name.language == language:
+                return name.name
+        return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the active interface language."""
+        return self.name_in(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+class CategoryName(models.Model):
+    """A category's name in another language (the interface shows the reader's)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="names")
+    language = models.CharField(_("language"), max_length=12,
+                                validators=[validate_language_code],
+                                help_text=_("Language code, e.g. es, ar, pt-br."))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [models.UniqueConstraint(fields=["category", "language"],
+                                               name="unique_category_name_language")]
+        verbose_name = _("name in another language")
+        verbose_name_plural = _("names in other languages")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
 
 
 class StatementQuerySet(models.QuerySet):
@@ -184,12 +217,14 @@ class Statement(models.Model):
 
     def render_body(self, text: str, language: str) -> str:
         with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
-            return render_statement(text, self.resolve_image if self.pk else None)
+            return render_statement(
+                text, (lambda src: self.resolve_image(src, language)) if self.pk else None)
 
-    def resolve_image(self, src: str) -> ResolvedImage | None:
+    def resolve_image(self, src: str, language: str | None = None) -> ResolvedImage | None:
+        """The uploaded image a text refers to, credited in the text's ``language``."""
         # The text's address is percent-encoded by the Markdown parser; the name is not.
         image = self.images.filter(source_name=unquote(src).rsplit("/", 1)[-1]).first()
-        return image.resolved() if image else None
+        return image.resolved(language) if image else None
 
     def get_absolute_url(self) -> str:
         return reverse("statements:detail", args=[self.slug])
@@ -220,6 +255,13 @@ class Statement(models.Model):
     def surge_may_start(self, now: Any) -> bool:
         return not self.surge_active(now) and (self.surge_paused_until is None
                                                or now >= self.surge_paused_until)
+
+    def confirmation_text_for(self, language: str) -> str:
+        """The editors' words for the confirmation mail of a signer of ``language``: the
+        translation's when it has some, else the statement's own (an instruction in another
+        language is better than none)."""
+        version = self.version_for(language)
+        return version.confirmation_email_text or self.confirmation_email_text
 
     def version_for(self, language: str) -> Statement | Translation:
         """The text a reader of ``language`` sees: its translation when there is one."""
@@ -279,6 +321,10 @@ class Translation(models.Model):
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
     body = models.TextField(_("body (Markdown)"), blank=True)
     body_html = models.TextField(editable=False, blank=True)
+    confirmation_email_text = models.TextField(
+        _("confirmation email text"), blank=True,
+        help_text=_("Added to the email that asks a signer of this language to confirm. "
+                    "Empty: the statement's own text is used."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -350,11 +396,64 @@ class StatementImage(models.Model):
     def __str__(self) -> str:
         return self.source_name
 
-    def resolved(self) -> ResolvedImage | None:
+    def text_for(self, language: str) -> ImageWords:
+        """Caption and credit for a page in ``language``: the editors' words in that language
+        where given, else the original's (in the statement's language)."""
+        original = ImageWords(self.caption, self.credit, self.statement.language)
+        for words in self.texts.all():
+            if words.language == language:
+                return ImageWords(words.caption or original.caption,
+                                  words.credit or original.credit,
+                                  language if words.caption else original.language)
+        return original
+
+    def resolved(self, language: str | None = None) -> ResolvedImage | None:
         if not self.renditions:
             return None
         base = settings.MEDIA_URL
         widest = self.renditions[-1]
         srcset = ", ".join(f"{base}{r['name']} {r['width']}w" for r in self.renditions)
+        credit = self.text_for(language).credit if language else self.credit
         return ResolvedImage(src=f"{base}{widest['name']}", srcset=srcset,
-                             width=self.width, height=self.height, credit=self.credit)
+                             width=self.width, height=self.height, credit=credit)
+
+
+@dataclass(frozen=True)
+class ImageWords:
+    """What is written under an image, and the language it is written in."""
+
+    caption: str
+    credit: str
+    language: str
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+
+class ImageText(models.Model):
+    """An image's caption and credit in another language than the statement's."""
+
+    image = models.ForeignKey(StatementImage, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=12,
+                                validators=[validate_language_code],
+                                help_text=_("Language code, e.g. es, ar, pt-br."))
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [models.UniqueConstraint(fields=["image", "language"],
+                                               name="unique_image_text_language")]
+        verbose_name = _("caption in another language")
+        verbose_name_plural = _("captions in other languages")
+
+    def __str__(self) -> str:
+        return f"{self.image} ({self.language})"
+
+    @property
+    def statement_id(self) -> int | None:
+        """The statement whose pages show it (``statements.pages`` marks them changed); None
+        once the image itself is gone (its own deletion marked them)."""
+        return (StatementImage.objects.filter(pk=self.image_id)
+                .values_list("statement_id", flat=True).first())

@@ -59,7 +59,8 @@ def statement_versions(statement: Statement, ui_language: str) -> list[Version]:
 
 def _statement_for(request: HttpRequest, slug: str) -> Statement:
     statement = get_object_or_404(
-        Statement.objects.select_related("category", "featured_image"), slug=slug)
+        Statement.objects.select_related("category", "featured_image__statement")
+        .prefetch_related("category__names", "featured_image__texts"), slug=slug)
     if not statement.is_public and not can_preview(request):
         raise Http404
     return statement
@@ -83,6 +84,9 @@ def _render_statement(request: HttpRequest, statement: Statement, language: str 
         "issuers": statement.ordered_issuers(),
         "featured": statement.featured_image.resolved() if statement.featured_image else None,
         "featured_image": statement.featured_image,
+        # Caption and credit in the shown version's language where the editors wrote them.
+        "featured_words": (statement.featured_image.text_for(shown.language)
+                           if statement.featured_image else None),
         "preview": not statement.is_public,
     }
     response = render(request, "statements/detail.html", context)
@@ -105,15 +109,17 @@ def detail_version(request: HttpRequest, slug: str, language: str) -> HttpRespon
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     statements = (Statement.objects.listed().select_related("category")
-                  .prefetch_related("issuer_links__organisation", "translations"))
-    return render(request, "statements/home.html", {"statements": statements,
-                                                    "categories": Category.objects.all()})
+                  .prefetch_related("issuer_links__organisation", "translations",
+                                    "category__names"))
+    return render(request, "statements/home.html",
+                  {"statements": statements,
+                   "categories": Category.objects.prefetch_related("names")})
 
 
 @cached_page(pages.page_of_site)
 @require_safe
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
+    category = get_object_or_404(Category.objects.prefetch_related("names"), slug=slug)
     statements = category.statements.listed().prefetch_related("issuer_links__organisation",
                                                                 "translations")
     return render(request, "statements/category.html",
@@ -125,14 +131,16 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     issued = list(organisation.issued_statements.public().order_by("-published_at")
-                  .prefetch_related("issuer_links__organisation", "translations"))
+                  .prefetch_related("issuer_links__organisation", "translations",
+                                    "category__names"))
     # Only signatures that show the organisation: a hidden one is counted on the statement,
     # never tied to a name here.
     signed = list(Statement.objects.public()
                   .filter(signatures__organisation=organisation, signatures__status="visible",
                           signatures__show_name=True)
                   .distinct().order_by("-published_at")
-                  .prefetch_related("issuer_links__organisation", "translations"))
+                  .prefetch_related("issuer_links__organisation", "translations",
+                                    "category__names"))
     if not issued and not signed:
         # Nothing public: the address, guessable from a name, must not even confirm that
         # the name is known to us.

@@ -3,6 +3,8 @@ time; the proof-of-work switch; and a POST with no slow path."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -11,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from comments import actions
 from comments.models import Comment
 from core import protection
-from tests.comments.conftest import post, post_ok
+from tests.comments.conftest import form_data, post, post_ok
 
 # Every limit counts in windows of the wall clock: a test running across the end of a minute or
 # an hour would see its counts start again and a request it expects refused let through.
@@ -156,3 +158,32 @@ def test_every_visible_change_tells_the_page_cache(anon, open_statement, admin_u
     assert len(calls) == 4
     anon.post(f"/en/comments/c/{comment.pk}/delete/", {"t": tokens.author_token(comment.pk)})
     assert len(calls) == 5
+
+
+def test_without_javascript_the_refusal_says_what_helps_not_try_again(anon, open_statement):
+    """Sending again never helps while the browser cannot run the check: the message says
+    to switch JavaScript on or come back later, in the page's language, and keeps the text."""
+    open_statement.proof_of_work = True
+    open_statement.save()
+    response = post(anon, open_statement, body="Mi comentario sin JavaScript")  # altcha empty
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Switch JavaScript on" in text and "come back later" in text
+    # (The widget's own message for a check that fails with JavaScript on may say so.)
+    assert "try again" not in re.sub(r'<div class="field pow".*?</div>', "", text,
+                                     flags=re.S).lower()
+    assert "Mi comentario sin JavaScript" in text
+    spanish = anon.post(f"/es/comments/{open_statement.pk}/", form_data(open_statement)
+                        ).content.decode()
+    assert "Active JavaScript" in spanish and "Switch JavaScript on" not in spanish
+    assert not Comment.objects.exists()
+
+
+def test_a_proof_that_does_not_hold_is_told_apart_from_javascript_off(anon, open_statement):
+    open_statement.proof_of_work = True
+    open_statement.save()
+    response = post(anon, open_statement, altcha="bm90IGEgcHJvb2Y=")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "was not accepted" in text and "Switch JavaScript on" not in text
+    assert not Comment.objects.exists()

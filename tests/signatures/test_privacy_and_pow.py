@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import altcha
 import pytest
@@ -109,3 +110,25 @@ def test_forged_signature_on_a_solved_challenge_is_refused():
     data["signature"] = "0" * 64
     assert proof_of_work.verify_payload(base64.b64encode(json.dumps(data).encode()).decode()) \
         is False
+
+
+def test_without_javascript_the_sign_form_says_what_helps_in_the_pages_language(anon):
+    statement = make_statement("attacked", proof_of_work=True)
+    english = post_sign(anon, statement, email="a@example.org").content.decode()
+    assert "Switch JavaScript on" in english and "come back later" in english
+    # (The widget's own message for a check that fails with JavaScript on may say so.)
+    assert "try again" not in re.sub(r'<div class="field pow".*?</div>', "", english,
+                                     flags=re.S).lower()
+    spanish = post_sign(anon, statement, language="es", email="a@example.org").content.decode()
+    assert "Active JavaScript" in spanish and "Switch JavaScript on" not in spanish
+    failed = post_sign(anon, statement, email="a@example.org", altcha="bm90IGEgcHJvb2Y=")
+    assert failed.status_code == 400 and b"was not accepted" in failed.content
+    assert not Signature.objects.exists()
+
+
+def test_form_refusals_are_in_the_pages_language(anon, statement):
+    """The messages are read per request, not once when the code is loaded."""
+    expired = post_sign(anon, statement, language="es", email="a@example.org",
+                        form_token="1:0:0").content.decode()
+    assert "This form was open for too long" not in expired
+    assert "Este formulario estuvo abierto demasiado tiempo" in expired
