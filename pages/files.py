@@ -63,9 +63,20 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _served_as_nginx_would(entry: store.Entry) -> bool:
+    """nginx serves a page file as HTML with the headers of an ordinary page, which forbid
+    framing (deploy/nginx/undersigned.conf): a feed, a badge, or an embed that partner sites
+    frame (core.framing) must come from the app, with its own headers."""
+    headers = {name.lower(): value for name, value in entry.headers}
+    return (headers.get("content-type", "").startswith("text/html")
+            and headers.get("x-frame-options", "").upper() == "DENY")
+
+
 def write(environ: dict[str, Any], entry: store.Entry) -> Path | None:
     """Write the page a visitor without cookies gets for this URL, if nginx may serve it."""
     if not enabled() or entry.status != 200 or entry.vary_language:
+        return None
+    if not _served_as_nginx_would(entry):
         return None
     if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
         return None

@@ -23,6 +23,11 @@ from pages.decorators import LISTENING, PAGE_PLAN
 logger = logging.getLogger("undersigned.pagecache")
 
 CACHEABLE_STATUSES = frozenset({200, 404})
+# What a cached view may answer: pages, and the feeds, sitemap, robots.txt, badges and counts
+# that are as public as the pages and change with them (reach/). Anything else a view marked
+# @cached_page might return (a download, an image) is answered, never stored.
+CACHEABLE_TYPES = ("text/html", "application/atom+xml", "application/xml", "image/svg+xml",
+                   "application/json", "text/plain")
 # Vary values that cannot make two anonymous visitors' pages differ (or that the key covers).
 HARMLESS_VARY = frozenset({"accept-encoding", "cookie", "accept-language"})
 
@@ -97,7 +102,7 @@ def _storable(request: HttpRequest, response: HttpResponseBase) -> bool | None:
     cache_control = response.get("Cache-Control", "").lower()
     if any(word in cache_control for word in ("private", "no-store", "no-cache")):
         return None
-    if not response.get("Content-Type", "").startswith("text/html"):
+    if not response.get("Content-Type", "").startswith(CACHEABLE_TYPES):
         return None
     vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
     if not vary <= HARMLESS_VARY:

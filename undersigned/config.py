@@ -8,6 +8,7 @@ values computed here.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +82,30 @@ class Config:
     # (proof of work, new sign-ons held for review, moderators mailed) for this many minutes.
     sign_surge_per_minute: int
     sign_surge_minutes: int
+    # Who may frame the embeds (/embed/<slug>/): CSP frame-ancestors sources, "*" for anyone.
+    # Every other page forbids framing whatever this says (docs/reach.md).
+    embed_frame_ancestors: tuple[str, ...]
 
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+# A CSP source as an operator writes it: "*", a scheme ("https:"), or an origin with an optional
+# wildcard host part and port. Nothing that could end the directive (";", quotes, commas).
+_FRAME_SOURCE = re.compile(
+    r"^(\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[A-Za-z0-9.-]+(:[0-9]+|:\*)?)$")
+
+
+def frame_ancestors(value: str) -> tuple[str, ...]:
+    """The sites allowed to frame the embeds, from a space- or comma-separated list."""
+    sources = tuple(part for part in re.split(r"[\s,]+", value) if part) or ("*",)
+    bad = [source for source in sources if not _FRAME_SOURCE.match(source)]
+    if bad:
+        raise ValueError(f"{PREFIX}EMBED_FRAME_ANCESTORS: not a site a browser can name: "
+                         f"{', '.join(bad)} (write origins such as https://partner.example, "
+                         "or * for any site)")
+    return sources
 
 
 def load() -> Config:
@@ -121,4 +142,5 @@ def load() -> Config:
         sign_site_per_minute=env_int("SIGN_SITE_PER_MINUTE", 20000),
         sign_surge_per_minute=env_int("SIGN_SURGE_PER_MINUTE", 3000),
         sign_surge_minutes=env_int("SIGN_SURGE_MINUTES", 60),
+        embed_frame_ancestors=frame_ancestors(env("EMBED_FRAME_ANCESTORS", "*")),
     )

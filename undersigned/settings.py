@@ -259,6 +259,8 @@ UNDERSIGNED: dict[str, Any] = {
     "SIGN_SITE_PER_MINUTE": CONFIG.sign_site_per_minute,
     "SIGN_SURGE_PER_MINUTE": CONFIG.sign_surge_per_minute,
     "SIGN_SURGE_MINUTES": CONFIG.sign_surge_minutes,
+    # The sites that may frame the embeds (reach/embeds.py); no other page may be framed.
+    "EMBED_FRAME_ANCESTORS": CONFIG.embed_frame_ancestors,
 }
 
 LOGGING = {
