@@ -1,6 +1,11 @@
 """Addresses in the visitor's language (under the /<language>/ prefix)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from reach import views
 
 app_name = "reach"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("share/<str:slug>/<str:language>.png", views.share_image, name="share-image"),
+    path("share/<str:slug>/<str:language>/mastodon/", views.mastodon, name="mastodon"),
+]

@@ -45,7 +45,7 @@ class TranslationInline(admin.StackedInline):
     model = Translation
     form = TranslationForm
     extra = 0
-    fields = ["language", "kind", "title", "summary", "body"]
+    fields = ["language", "kind", "title", "summary", "body", "share_text"]
 
     def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs: Any
                     ) -> type[BaseInlineFormSet[Any, Any, Any]]:
@@ -95,6 +95,7 @@ class StatementAdmin(admin.ModelAdmin):
                            "import_source"]}),
         (_("Publication"), {"fields": ["status", "published_at", "category"]}),
         (_("Featured image"), {"fields": ["featured_image"]}),
+        (_("Sharing"), {"fields": ["share_text"]}),
         (_("Signing"), {"fields": ["signing_deadline", "signature_goal",
                                    "signature_moderation", "show_signature_comments",
                                    "confirmation_email_text", "rejection_message",
