@@ -11,6 +11,8 @@ python bench/djtools.py check SLUG SIGNATURES COMMENTS
                                            (COMMENTS "any": however many are published)
 python bench/djtools.py comment-rate POSTS ROUNDS SLUG…
                                            comment POSTs in this process, paired across statements
+python bench/djtools.py sharecard N        median time to draw a share image, N each of a Latin,
+                                           an Arabic and a Quechua title (reach/sharecard.py)
 Each prints one line of JSON.
 """
 
@@ -319,6 +321,48 @@ def read_by(request: Callable[[], Any]) -> tuple[int, int]:
     return len(queries), read
 
 
+# A long title in each script the share image draws (Arabic: shaped, right to left, with a
+# Latin name inside).
+SHARECARD_TITLES = {
+    "en": "Stop the eviction of the Riverside community: a joint statement by tenants' "
+          "unions, neighbourhood assemblies and the river keepers",
+    "ar": "بيان مشترك: أوقفوا إخلاء سكان الحي فوراً — منظمة Amnesty International "
+          "ونقابات المستأجرين تطالب بوقف الهدم",
+    "qu": "Ñuqanchikpa allpanchikta amachasun: ch'aki mayu, q'ara pampa, k'ita wasikunapaq "
+          "— jiwasanakax uñjapxañaniwa",
+}
+
+
+def sharecard(count: int) -> dict[str, Any]:
+    """Draw (never from the cache) ``count`` images per script, each with another count, after
+    one warm-up that loads the fonts: what the first request for an image costs."""
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    from reach.sharecard import Card, render
+
+    translation.activate("en")
+    issuers = ("Tenants' Union", "منظمة العفو الدولية", "Aymara Markanaka")
+    render(Card(SHARECARD_TITLES["en"], "en", issuers, 1, "undersigned", "en"))
+    timings: dict[str, list[float]] = {language: [] for language in SHARECARD_TITLES}
+    largest = 0
+    for index in range(count):
+        for language, title in SHARECARD_TITLES.items():
+            card = Card(title, language, issuers, 1000 + 100 * index, "undersigned", "en")
+            started = time.perf_counter()
+            png = render(card)
+            timings[language].append((time.perf_counter() - started) * 1000)
+            largest = max(largest, len(png))
+    every = [t for per_language in timings.values() for t in per_language]
+    return {"n": len(every), "median_ms": statistics.median(every),
+            "p90_ms": statistics.quantiles(every, n=10)[-1] if len(every) > 1 else every[0],
+            "per_language_ms": {language: statistics.median(values)
+                                for language, values in timings.items()},
+            "largest_bytes": largest}
+
+
 def main() -> None:
     command, *args = sys.argv[1:]
     if command == "render":
@@ -337,6 +381,8 @@ def main() -> None:
         result = check(args[0], int(args[1]), None if args[2] == "any" else int(args[2]))
     elif command == "comment-rate":
         result = comment_rate(int(args[0]), int(args[1]), args[2:])
+    elif command == "sharecard":
+        result = sharecard(int(args[0]))
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result), flush=True)

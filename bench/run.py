@@ -12,6 +12,8 @@ failed, and the run exits non-zero.
     make bench QUICK=1    short durations and smaller data, for development
     .venv/bin/python bench/run.py --only thread --report /tmp/thread.md
                           one scenario (--help lists them), its report kept apart
+    .venv/bin/python bench/run.py --only sharecard --report /tmp/sharecard.md
+                          the share image's drawing time (no server, no data)
 
 This file is the entry point: which scenarios run, in which order, on which data. The rest is
 bench/harness.py (the processes, wrk, the plan, the run's environment and data), bench/report.py
@@ -55,6 +57,7 @@ from bench.scenarios.postgres import bench_postgres  # noqa: E402
 from bench.scenarios.posts import bench_posts  # noqa: E402
 from bench.scenarios.render import bench_render  # noqa: E402
 from bench.scenarios.search import bench_search  # noqa: E402
+from bench.scenarios.sharecard import bench_sharecard  # noqa: E402
 from bench.scenarios.thread import THREAD_SIGNATURES, THREAD_SIZES, bench_thread  # noqa: E402
 from bench.scenarios.viral import bench_viral  # noqa: E402
 from bench.scenarios.weight import bench_weight  # noqa: E402
@@ -67,7 +70,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
-                        "thread,mail,export,weight,search,postgres,viral")
+                        "thread,mail,export,weight,search,postgres,viral,sharecard")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -131,6 +134,8 @@ def main() -> None:
             checked("posts", lambda: bench_posts(app, env, "viral", plan, "SQLite", "sq",
                                                  plan.viral_signatures, None))
         app.stop()
+        if wanted("sharecard"):  # in process: no server, no data
+            checked("sharecard", lambda: bench_sharecard(env, plan))
         if wanted("export"):
             checked("export", lambda: bench_export(env, "million", plan.million_signatures))
         if use_postgres:

@@ -10,4 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("feeds/<str:slug>/", views.statement_feed, name="statement-feed"),
     path("embed/<str:slug>/", views.embed, name="embed"),
     path("embed/<str:slug>/badge.svg", views.badge, name="badge"),
+
+    path("share/<str:slug>/<str:language>.png", views.share_image, name="share-image"),
+    path("share/<str:slug>/<str:language>/mastodon/", views.mastodon, name="mastodon"),
 ]

@@ -24,7 +24,7 @@ from core.addresses import mailbox
 from core.guards import Refusal
 from core.handlers import public_form
 from core.protection import Limit
-from core.responses import private
+from core.responses import allow_form_handover, private
 from core.text import clean_text
 from pages.decorators import cached_page
 from pages.store import declare_query
@@ -291,12 +291,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
     if request.GET.get("saved"):
         notice = _("Your changes are saved.")
-    return private(render(request, "signatures/manage.html", {
+    # The page offers the statement's share links once confirmed, Mastodon's form among them.
+    return allow_form_handover(private(render(request, "signatures/manage.html", {
         "signature": signature, "statement": statement, "form": form, "notice": notice,
         "held": signature.status == Signature.Status.HELD,
         "rejected": signature.status == Signature.Status.REJECTED,
         "unconfirmed": signature.status == Signature.Status.UNCONFIRMED,
-    }, status=status))
+    }, status=status)))
 
 
 # Searches per network (an IPv6 /64 is one) and minute. Each is an index seek, not a scan, but

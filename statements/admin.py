@@ -47,7 +47,8 @@ class TranslationInline(admin.StackedInline):
     model = Translation
     form = TranslationForm
     extra = 0
-    fields = ["language", "kind", "title", "summary", "body", "confirmation_email_text"]
+    fields = ["language", "kind", "title", "summary", "body", "confirmation_email_text",
+              "share_text"]
 
     def get_formset(self, request: HttpRequest, obj: Statement | None = None, **kwargs: Any
                     ) -> type[BaseInlineFormSet[Any, Any, Any]]:
@@ -100,6 +101,7 @@ class StatementAdmin(admin.ModelAdmin):
                            "import_source"]}),
         (_("Publication"), {"fields": ["status", "published_at", "category"]}),
         (_("Featured image"), {"fields": ["featured_image"]}),
+        (_("Sharing"), {"fields": ["share_text"]}),
         (_("Signing"), {"fields": ["signing_deadline", "signature_goal",
                                    "signature_moderation", "show_signature_comments",
                                    "confirmation_email_text", "rejection_message",

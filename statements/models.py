@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.rendering import ResolvedImage, render_statement, text_direction
 
+# Room for a sentence or two and the link after it within the shortest limit of the places it
+# goes (Bluesky: 300 characters).
+SHARE_TEXT_MAX_LENGTH = 200
+
 
 def validate_language_code(code: str) -> None:
     """A language Django can name (the version switcher shows each language's own name)."""
@@ -136,6 +140,11 @@ class Statement(models.Model):
                                 help_text=_("Language code of the original text, e.g. en, es, ar."))
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    share_text = models.CharField(
+        _("share text"), max_length=SHARE_TEXT_MAX_LENGTH, blank=True,
+        help_text=_("What the share links (email, WhatsApp, Bluesky, …) offer to send, in this "
+                    "language; the link to the statement is added. Empty: the title and the "
+                    "link."))
     body = models.TextField(_("body (Markdown)"), blank=True)
     body_html = models.TextField(editable=False, blank=True)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
@@ -319,6 +328,11 @@ class Translation(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    share_text = models.CharField(
+        _("share text"), max_length=SHARE_TEXT_MAX_LENGTH, blank=True,
+        help_text=_("What the share links (email, WhatsApp, Bluesky, …) offer to send, in this "
+                    "language; the link to the statement is added. Empty: the title and the "
+                    "link."))
     body = models.TextField(_("body (Markdown)"), blank=True)
     body_html = models.TextField(editable=False, blank=True)
     confirmation_email_text = models.TextField(

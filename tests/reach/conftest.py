@@ -1,4 +1,5 @@
-"""Builders for the reach tests: statements with translations, revisions and signatures."""
+"""Builders for the reach tests: statements with translations, revisions and signatures; the
+sign-on tests' fixtures (a signed, mailed sign-on; an editor's client) for sharing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from signatures.actions import reconcile_counts
 from signatures.models import Signature
 from statements.models import Statement, Translation
+from tests.signatures.conftest import editor_client, signed  # noqa: F401
 
 
 def translate(statement: Statement, language: str, title: str, summary: str = "") -> Translation:
