@@ -199,7 +199,7 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
+TIME_ZONE = CONFIG.time_zone
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
