@@ -139,7 +139,7 @@ def load() -> Config:
         secret_key=secret_key,
         debug=env_bool("DEBUG"),
         cache_url=env("CACHE_URL"),
-        default_from_email=env("FROM_EMAIL", "undersigned <noreply@localhost>"),
+        default_from_email=env("FROM_EMAIL", "noreply@localhost"),
         require_2fa=env_bool("REQUIRE_2FA"),
         trust_x_forwarded_for=env_bool("TRUST_X_FORWARDED_FOR"),
         unconfirmed_expiry_days=env_int("UNCONFIRMED_EXPIRY_DAYS", 7),
