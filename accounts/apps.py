@@ -21,4 +21,5 @@ class RecoveryCodesConfig(OTPStaticConfig):
 
 
 class BackgroundTasksConfig(TasksAppConfig):
-    verbose_name = _("Mail and background tasks")
+    # The library declares a plain str; a lazy one is what AppConfig takes (translated names).
+    verbose_name = _("Mail and background tasks")  # type: ignore[assignment]
