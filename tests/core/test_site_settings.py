@@ -192,6 +192,7 @@ def test_the_privacy_page_gives_the_contact_address(editor_client, anon):
     assert '<a href="mailto:press@riovivo.example">press@riovivo.example</a>' in html
 
 
+@pytest.mark.django_db(transaction=True)  # the task worker commits and closes its connection
 def test_mails_carry_the_site_name_in_subject_and_sender(editor_client, anon, mailbox, tasks):
     from core.mail import queue_mail
 
