@@ -34,6 +34,12 @@ run: export UNDERSIGNED_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(VENV)/bin/undersigned migrate --no-input
 	$(VENV)/bin/undersigned demo --once
+	@echo
+	@echo "The site:  $$UNDERSIGNED_BASE_URL/"
+	@echo "The admin: $$UNDERSIGNED_BASE_URL/admin/"
+	@echo "To create the first editor account (an administrator), run in another terminal:"
+	@echo "    $(VENV)/bin/undersigned createsuperuser"
+	@echo
 	$(VENV)/bin/undersigned serve --host 127.0.0.1 --port $(PORT)
 
 test: setup browser-deps

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from comments import actions
 from comments.models import Ban, Comment, ModerationSettings
@@ -121,23 +122,35 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve selected comments"), permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_approve(queryset, actor=request.user)
-        self.message_user(request, _("%(count)d comments approved.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d comment approved.",
+            "%(count)d comments approved.",
+            count) % {"count": count})
 
     @admin.action(description=_("Mark selected comments as spam"), permissions=["moderate"])
     def mark_spam(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_mark_spam(queryset, actor=request.user)
-        self.message_user(request, _("%(count)d comments marked as spam.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d comment marked as spam.",
+            "%(count)d comments marked as spam.",
+            count) % {"count": count})
 
     @admin.action(description=_("Remove selected comments"), permissions=["moderate"])
     def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_remove(queryset, actor=request.user)
-        self.message_user(request, _("%(count)d comments removed.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d comment removed.",
+            "%(count)d comments removed.",
+            count) % {"count": count})
 
     @admin.action(description=_("Send selected comments back to the queue"),
                   permissions=["moderate"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = actions.do_hold(queryset, actor=request.user)
-        self.message_user(request, _("%(count)d comments held.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d comment held.",
+            "%(count)d comments held.",
+            count) % {"count": count})
 
     @admin.action(description=_("Ban the address or IP hash of selected comments for N days"),
                   permissions=["moderate"])
@@ -148,7 +161,10 @@ class CommentAdmin(admin.ModelAdmin):
                                   days=form.cleaned_data["days"], note=form.cleaned_data["note"])
             if form.cleaned_data["also_spam"]:
                 actions.do_mark_spam(queryset, actor=request.user)
-            self.message_user(request, _("%(count)d bans created.") % {"count": len(bans)})
+            self.message_user(request, ngettext(
+                "%(count)d ban created.",
+                "%(count)d bans created.",
+                len(bans)) % {"count": len(bans)})
             return None
         context = {**self.admin_site.each_context(request), "title": _("Ban for some days"),
                    "form": form, "comments": queryset, "opts": self.model._meta,
@@ -210,7 +226,10 @@ class BanAdmin(admin.ModelAdmin):
         for ban in queryset:
             actions.do_lift_ban(ban, actor=request.user)
             count += 1
-        self.message_user(request, _("%(count)d bans lifted.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d ban lifted.",
+            "%(count)d bans lifted.",
+            count) % {"count": count})
 
 
 @admin.register(ModerationSettings)

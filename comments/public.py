@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -125,6 +126,8 @@ class ThreadRenderer:
         self.t_edited = escape(gettext("(edited)"))
         self.t_reply_to = gettext("Reply to %(name)s")
         self.t_says = gettext("Comment by %(name)s")
+        # The visitor's language's format, looked up once per thread, not once per comment.
+        self.datetime_format = str(get_format("DATETIME_FORMAT"))
 
     def render(self, roots: list[Row], children: dict[int | None, list[Row]]) -> SafeString:
         parts: list[str] = ['<ol class="comment-list">']
@@ -155,11 +158,11 @@ class ThreadRenderer:
                       f'rel="nofollow ugc noopener">{name}</a>')
         else:
             author = f'<span class="author">{name}</span>'
+        # In the site's time zone (UNDERSIGNED_TIME_ZONE) and the visitor's language; the
+        # datetime attribute stays ISO 8601 for machines.
         when = timezone.localtime(c.created_at)
-        # ISO-style and language-neutral, and cheap: a localised format costs more than the
-        # rest of the comment together.
         stamp = (f'<a href="#comment-{c.id}"><time datetime="{when.isoformat()}">'
-                 f'{when:%Y-%m-%d %H:%M}</time></a>')
+                 f'{escape(dateformat.format(when, self.datetime_format))}</time></a>')
         edited = f" <small>{self.t_edited}</small>" if c.edited_at else ""
         reply = ""
         if self.can_reply and c.depth < self.max_depth:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
 from django.contrib.admin.options import Action, ActionLocation
@@ -16,10 +17,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat
 from django.db.models.signals import post_save, pre_save
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import personal_label
-from core.models import AuditEntry
+from core.images import check_image
+from core.models import AuditEntry, SiteSettings
+from core.site import do_save_site_settings, site_name, store_logo
 
 ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
 
@@ -111,3 +117,57 @@ class AuditEntryAdmin(admin.ModelAdmin):
                     action_location: ActionLocation = ActionLocation.CHANGE_LIST
                     ) -> dict[str, Action | None]:
         return {}
+
+
+class SiteSettingsForm(forms.ModelForm):
+    logo_upload = forms.FileField(
+        label=_("logo"), required=False,
+        help_text=_("A JPEG, PNG, WebP or GIF image; shown beside the name, at most 48 pixels "
+                    "high. Its metadata (such as a location) is removed."))
+    remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
+
+    class Meta:
+        model = SiteSettings
+        fields = ("name", "tagline", "accent", "footer_text", "contact_email")
+
+    def clean_logo_upload(self) -> Any:
+        upload = self.cleaned_data.get("logo_upload")
+        if upload:
+            self._logo_data = upload.read()
+            check_image(self._logo_data)
+        return upload
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """One record: the list leads straight to it; nobody deletes it (the defaults would come
+    back silently)."""
+
+    form = SiteSettingsForm
+    fields = ("name", "tagline", "logo_upload", "remove_logo", "accent", "footer_text",
+              "contact_email")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+                        ) -> HttpResponse:
+        if SiteSettings.objects.filter(pk=1).exists():
+            return redirect("admin:core_sitesettings_change", 1)
+        return redirect("admin:core_sitesettings_add")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        changed = list(form.changed_data)
+        if form.cleaned_data.get("remove_logo"):
+            obj.logo, obj.logo_width, obj.logo_height = "", 0, 0
+        if form.cleaned_data.get("logo_upload"):
+            obj.logo, obj.logo_width, obj.logo_height = store_logo(form._logo_data)
+        do_save_site_settings(request.user, obj, changed)
+
+
+# The admin carries the coalition's name ("Django administration" otherwise), read when a page
+# is drawn so that a change shows at once.
+admin.site.site_header = admin.site.site_title = lazy(site_name, str)()

@@ -27,6 +27,11 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
 from django.db import connection, transaction
 
+# What can show on every page (the site's name and look, an organisation's or category's name):
+# every cached page depends on it, so bumping it refreshes them all. Named here because the
+# site settings (core.site) sit below the apps that name their pages' other generations.
+EVERY_PAGE_GENERATION_KEY = "pagecache:generation:global"
+
 # How stale a process's view of the shared generations may be (the 5-second rule's budget).
 GENERATION_CHECK_SECONDS = 1.0
 

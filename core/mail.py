@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import email.policy
 import smtplib
+from email.utils import formataddr, parseaddr
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.core.mail import EmailMessage, mailers
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from core.site import site_name
 
 
 class UnfoldedHeadersMessage(EmailMessage):
@@ -52,8 +55,7 @@ def _close_connection() -> None:
 
 def deliver(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one mail now over the worker's kept connection (call it from a task only)."""
-    message = UnfoldedHeadersMessage(subject=subject, body=body,
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+    message = UnfoldedHeadersMessage(subject=subject, body=body, from_email=sender(), to=[to],
                                      headers=headers or {})
     try:
         _connection().send_messages([message])
@@ -62,6 +64,13 @@ def deliver(to: str, subject: str, body: str, headers: dict[str, str] | None = N
         # failure fails the task, which the queue records.
         _close_connection()
         _connection().send_messages([message])
+
+
+def sender() -> str:
+    """``UNDERSIGNED_FROM_EMAIL``; when it gives no display name, the site's name (from the
+    site settings, as the task worker knows them now) is shown as the sender."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return settings.DEFAULT_FROM_EMAIL if name else formataddr((site_name(), address))
 
 
 def server_unavailable(error: BaseException) -> bool:
@@ -84,7 +93,8 @@ def send_mail_task(to: str, subject: str, body: str, headers: dict[str, str] | N
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
     """Render ``<template>.txt``: the first line is the subject, the rest the body."""
     with translation.override(language):
-        text = render_to_string(template, {**context, "BASE_URL": settings.BASE_URL})
+        text = render_to_string(template, {**context, "BASE_URL": settings.BASE_URL,
+                                           "SITE_NAME": site_name()})
     subject, _, body = text.lstrip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

@@ -39,10 +39,12 @@ class PublicHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        # Only features browsers know: an unknown one (such as "bluetooth") puts an error in
+        # the console of every page (tests/browser/test_site.py). deploy/nginx says the same.
         response.headers.setdefault(
             "Permissions-Policy",
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), "
-            "browsing-topics=(), display-capture=(), serial=(), bluetooth=()",
+            "browsing-topics=(), display-capture=(), serial=()",
         )
         # Public pages send no referrer at all (links in them may carry tokens). The admin uses
         # "same-origin": under "no-referrer" browsers send `Origin: null` with every form POST,

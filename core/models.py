@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.colours import check_accent
+
 
 class AuditLogIsAppendOnly(Exception):
     """Raised on any attempt to change or delete an audit entry through the ORM."""
@@ -51,3 +53,36 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("audit entries cannot be deleted")
+
+
+class SiteSettings(models.Model):
+    """The coalition's own site: its name, look and contact, set by editors in the admin.
+
+    One record (pk 1); without it the site looks as it always has (``core.site.DEFAULTS``).
+    Read through ``core.site.current()``, a per-process copy; changed through
+    ``core.site.do_save_site_settings``, which refreshes every cached page."""
+
+    name = models.CharField(_("site name"), max_length=80, default="undersigned",
+                            help_text=_("Shown in the header, page titles, the admin and mails."))
+    tagline = models.CharField(_("tagline"), max_length=160, blank=True,
+                               help_text=_("A short line under the name in the header."))
+    logo = models.CharField(_("logo"), max_length=200, blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(default=0, editable=False)
+    logo_height = models.PositiveIntegerField(default=0, editable=False)
+    accent = models.CharField(
+        _("accent colour"), max_length=7, default="#8a1c1c", validators=[check_accent],
+        help_text=_("Links and buttons, as #rrggbb. It must be dark enough for white text "
+                    "and for links on the page (a contrast of at least 4.5 to 1)."))
+    footer_text = models.CharField(
+        _("footer text"), max_length=300, blank=True,
+        help_text=_("Shown at the foot of every page instead of the default line."))
+    contact_email = models.EmailField(
+        _("contact address"), blank=True,
+        help_text=_("Shown at the foot of every page and on the privacy page."))
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+
+    def __str__(self) -> str:
+        return str(_("Site settings"))

@@ -22,7 +22,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "signatures": {"signature": ("add", "change", "view", "moderate", "export",
                                      "export_emails")},
         "comments": {"comment": ("change", "view", "moderate"), "ban": ("view",)},
-        "core": {"auditentry": ("view",)},
+        # The coalition's own site: name, logo, colour, footer, contact (core/site.py).
+        "core": {"auditentry": ("view",), "sitesettings": ("add", "change", "view")},
     },
     MODERATOR: {
         "statements": {"statement": ("view",)},

@@ -16,6 +16,8 @@ from django.http import (
 from django.template import loader
 from django.views.decorators.http import require_safe
 
+from core.site import SiteIdentity
+
 MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".png": "image/png", ".gif": "image/gif"}
 
@@ -57,6 +59,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def theme(request: HttpRequest, accent: str) -> HttpResponse:
+    """The site's accent colour as a stylesheet (the CSP allows no inline style). Its address
+    names the colour, so browsers keep it for a year and a new colour is a new address."""
+    identity = SiteIdentity(accent=f"#{accent.lower()}")
+    css = f":root {{ --accent: {identity.accent}; --accent-dark: {identity.accent_dark}; }}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @require_safe

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from signatures import actions, exports
 from signatures.models import Signature
@@ -118,25 +119,37 @@ class SignatureAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
             done = actions.do_approve(queryset, actor=request.user)
-            self.message_user(request, _("%(n)d signature(s) approved.") % {"n": done})
+            self.message_user(request, ngettext(
+                "%(n)d signature approved.",
+                "%(n)d signatures approved.",
+                done) % {"n": done})
 
     @admin.action(description=_("Reject the selected signatures (never shown)"))
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
             done = actions.do_reject(queryset, actor=request.user)
-            self.message_user(request, _("%(n)d signature(s) rejected.") % {"n": done})
+            self.message_user(request, ngettext(
+                "%(n)d signature rejected.",
+                "%(n)d signatures rejected.",
+                done) % {"n": done})
 
     @admin.action(description=_("Approve the comments of the selected signatures"))
     def approve_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
             done = actions.do_moderate_comments(queryset, actor=request.user, approve=True)
-            self.message_user(request, _("%(n)d comment(s) approved.") % {"n": done})
+            self.message_user(request, ngettext(
+                "%(n)d comment approved.",
+                "%(n)d comments approved.",
+                done) % {"n": done})
 
     @admin.action(description=_("Hide the comments of the selected signatures"))
     def hide_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self._may_moderate(request):
             done = actions.do_moderate_comments(queryset, actor=request.user, approve=False)
-            self.message_user(request, _("%(n)d comment(s) hidden.") % {"n": done})
+            self.message_user(request, ngettext(
+                "%(n)d comment hidden.",
+                "%(n)d comments hidden.",
+                done) % {"n": done})
 
     # --- exports -------------------------------------------------------------------------------
 

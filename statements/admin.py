@@ -11,6 +11,7 @@ from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from statements import actions
 from statements.forms import StatementForm, StatementImageForm, TranslationForm
@@ -46,7 +47,9 @@ class IssuerInline(admin.TabularInline):
 class TranslationInline(admin.StackedInline):
     model = Translation
     form = TranslationForm
-    extra = 0
+    # One blank form: without JavaScript the admin's "Add another" link does nothing. A blank
+    # form left untouched is ignored on save.
+    extra = 1
     fields = ["language", "kind", "title", "summary", "body", "confirmation_email_text",
               "share_text"]
 
@@ -59,7 +62,7 @@ class TranslationInline(admin.StackedInline):
 class ImageInline(admin.StackedInline):
     model = StatementImage
     form = StatementImageForm
-    extra = 0
+    extra = 1  # as for translations: no JavaScript needed to add one
     readonly_fields = ["preview"]
     # Captions and credits in other languages are edited on the image's own page (an inline
     # cannot hold another inline).
@@ -127,8 +130,10 @@ class StatementAdmin(admin.ModelAdmin):
     @admin.action(description=_("Switch surge mode off"), permissions=["change"])
     def end_surge(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = sum(actions.do_end_surge(statement, actor=request.user) for statement in queryset)
-        self.message_user(request, _("Surge mode switched off on %(count)d statement(s).")
-                          % {"count": count})
+        self.message_user(request, ngettext(
+            "Surge mode switched off on %(count)d statement.",
+            "Surge mode switched off on %(count)d statements.",
+            count) % {"count": count})
 
     @admin.display(description=_("page"))
     def view_link(self, statement: Statement) -> str:
@@ -181,7 +186,10 @@ class StatementAdmin(admin.ModelAdmin):
         for statement in queryset:
             action(statement, actor=request.user)
             count += 1
-        self.message_user(request, _("%(count)d statement(s) updated.") % {"count": count})
+        self.message_user(request, ngettext(
+            "%(count)d statement updated.",
+            "%(count)d statements updated.",
+            count) % {"count": count})
 
     @admin.action(description=_("Publish the selected statements"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -287,7 +287,7 @@ def _collect_images(spec: StatementSpec, source: Path, body: str) -> None:
         image = _image_file(spec, source, src, "the image")
         if not alt.strip():
             raise ImportFileError(f"{source}: the image “{src}” has no description; write "
-                               "![what the image shows]({src})")
+                               f"![what the image shows]({src})")
         caption, credit = split_caption(title)
         # The canonical text's description wins; translations only fill gaps.
         image.alt = image.alt or alt.strip()

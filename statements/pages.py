@@ -22,12 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from core.generations import bump_generations, current_generations, generation
+from core.generations import (
+    EVERY_PAGE_GENERATION_KEY,
+    bump_generations,
+    current_generations,
+    generation,
+)
 
 STATEMENT_GENERATION_KEY = "pagecache:generation:{statement_id}"
 SITE_GENERATION_KEY = "pagecache:generation:site"
 ROW_GENERATION_KEY = "pagecache:generation:row:{statement_id}"
-GLOBAL_GENERATION_KEY = "pagecache:generation:global"
+GLOBAL_GENERATION_KEY = EVERY_PAGE_GENERATION_KEY  # core.site bumps it too
 
 # What every page that is not about one statement depends on (home, categories, organisations).
 SITE_DEPENDENCIES = (GLOBAL_GENERATION_KEY, SITE_GENERATION_KEY)

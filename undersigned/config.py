@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "UNDERSIGNED_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# The folder holding the ``undersigned`` package: in a source checkout (``make run``), the
+# checkout itself, recognised by its pyproject.toml.
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
@@ -45,9 +50,39 @@ def read_or_create_secret(path: Path) -> str:
     return key
 
 
+def default_data_dir(package_parent: Path = PACKAGE_PARENT,
+                     environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the data lives when ``UNDERSIGNED_DATA_DIR`` is not set: never the working
+    directory, or a command run from another folder would quietly start a second, empty site.
+    From a source checkout, its ``data/`` folder (what ``make run`` has always used); from an
+    installed package, the user's data folder (``$XDG_DATA_HOME/undersigned``)."""
+    if (package_parent / "pyproject.toml").is_file():
+        return package_parent / "data"
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "undersigned"
+
+
+def default_base_url(port: int) -> str:
+    """Links in mails and printed by commands point at the port ``serve`` listens on."""
+    return f"http://127.0.0.1:{port}"
+
+
+def valid_time_zone(name: str) -> str:
+    """The name of a time zone the system knows (``Europe/Madrid``, ``UTC``); else ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"{PREFIX}TIME_ZONE={name!r} is not a time zone name such as "
+                         "'UTC' or 'Europe/Madrid'") from error
+    return name
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
+    # Whether data_dir came from UNDERSIGNED_DATA_DIR (else default_data_dir chose it).
+    data_dir_from_environment: bool
     database_url: str
     email_url: str
     base_url: str
@@ -85,6 +120,8 @@ class Config:
     # Who may frame the embeds (/embed/<slug>/): CSP frame-ancestors sources, "*" for anyone.
     # Every other page forbids framing whatever this says (docs/reach.md).
     embed_frame_ancestors: tuple[str, ...]
+    # The site's time zone: times on pages and in mails are shown in it.
+    time_zone: str
 
     @property
     def is_https(self) -> bool:
@@ -109,25 +146,27 @@ def frame_ancestors(value: str) -> tuple[str, ...]:
 
 
 def load() -> Config:
-    data_dir = Path(env("DATA_DIR", "./data")).expanduser().resolve()
+    data_dir = Path(env("DATA_DIR") or default_data_dir()).expanduser().resolve()
+    port = int(os.environ.get("PORT", "").strip() or 8000)
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_key = env("SECRET_KEY") or read_or_create_secret(data_dir / "secret_key")
     return Config(
         data_dir=data_dir,
+        data_dir_from_environment=bool(env("DATA_DIR")),
         database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'undersigned.sqlite3'}",
         email_url=env("EMAIL_URL", "console:"),
-        base_url=env("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=(env("BASE_URL") or default_base_url(port)).rstrip("/"),
         allowed_hosts=tuple(h for h in env("ALLOWED_HOSTS").split(",") if h),
         secret_key=secret_key,
         debug=env_bool("DEBUG"),
         cache_url=env("CACHE_URL"),
-        default_from_email=env("FROM_EMAIL", "undersigned <noreply@localhost>"),
+        default_from_email=env("FROM_EMAIL", "noreply@localhost"),
         require_2fa=env_bool("REQUIRE_2FA"),
         trust_x_forwarded_for=env_bool("TRUST_X_FORWARDED_FOR"),
         unconfirmed_expiry_days=env_int("UNCONFIRMED_EXPIRY_DAYS", 7),
         ip_hash_retention_days=env_int("IP_HASH_RETENTION_DAYS", 30),
         email_retention_days_after_archive=env_int("EMAIL_RETENTION_DAYS_AFTER_ARCHIVE", 90),
-        port=int(os.environ.get("PORT", "").strip() or 8000),
+        port=port,
         workers=env_int("WORKERS", 0),
         threads=env_int("THREADS", 1),
         # Two: one renders the next mail while the other waits on the SMTP server (on SQLite
@@ -143,4 +182,5 @@ def load() -> Config:
         sign_surge_per_minute=env_int("SIGN_SURGE_PER_MINUTE", 3000),
         sign_surge_minutes=env_int("SIGN_SURGE_MINUTES", 60),
         embed_frame_ancestors=frame_ancestors(env("EMBED_FRAME_ANCESTORS", "*")),
+        time_zone=valid_time_zone(env("TIME_ZONE", "UTC")),
     )

@@ -38,11 +38,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # These three under names for editors (accounts/apps.py).
+    "accounts.apps.BackgroundTasksConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.apps.TwoFactorDevicesConfig",
     # Recovery codes for a lost phone (single-use, django-otp's own static tokens).
-    "django_otp.plugins.otp_static",
+    "accounts.apps.RecoveryCodesConfig",
 ]
 
 MIDDLEWARE = [
@@ -199,7 +200,7 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
+TIME_ZONE = CONFIG.time_zone
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

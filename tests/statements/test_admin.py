@@ -171,7 +171,7 @@ def test_publish_close_archive_each_keep_the_page_and_record_who(editor_client, 
     statement = add_statement(editor_client, organisations)
 
     response = run_action(editor_client, "publish", statement)
-    assert b"1 statement(s) updated." in response.content
+    assert b"1 statement updated." in response.content
     statement.refresh_from_db()
     assert statement.status == Statement.Status.PUBLISHED and statement.published_at
     revisions = Revision.objects.filter(statement=statement).order_by("language")

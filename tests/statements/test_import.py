@@ -482,3 +482,13 @@ def test_images_and_translations_in_subfolders_are_imported(write_file, settings
     run_import(path)
     assert Translation.objects.get().title == "Hola"
     assert StatementImage.objects.count() == 1
+
+
+def test_an_image_without_description_is_named_in_the_example_to_write(write_file):
+    """The message shows the line to write with the editor's own file name, not a placeholder."""
+    write_file("pic.png", png_bytes(600, 400))
+    path = write_file("bad.md", "---\ntitle: A\n---\n![](pic.png)\n")
+    with pytest.raises(CommandError) as raised:
+        run_import(path)
+    assert "![what the image shows](pic.png)" in str(raised.value)
+    assert "{src}" not in str(raised.value)
