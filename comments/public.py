@@ -161,7 +161,7 @@ class ThreadRenderer:
         # In the site's time zone (UNDERSIGNED_TIME_ZONE) and the visitor's language; the
         # datetime attribute stays ISO 8601 for machines.
         when = timezone.localtime(c.created_at)
-        stamp = (f'<a href="#comment-{c.id}"><time datetime="{when.isoformat()}">'
+        stamp = (f'<a href="#comment-{c.id}"><time datetime="{when.isoformat(timespec="seconds")}">'
                  f'{escape(dateformat.format(when, self.datetime_format))}</time></a>')
         edited = f" <small>{self.t_edited}</small>" if c.edited_at else ""
         reply = ""

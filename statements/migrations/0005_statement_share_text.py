@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0003_statement_surge_mode'),
+        ('statements', '0004_translated_names_captions_mail_text'),
     ]
 
     operations = [
