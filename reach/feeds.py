@@ -35,7 +35,6 @@ from core.context_processors import site
 from signatures.actions import counts
 from signatures.models import Signature
 from statements.models import Revision, Statement, Translation
-from statements.views import version_url
 
 SITE_FEED_SIZE = 50
 NEWS_SIZE = 30
@@ -119,11 +118,9 @@ class StatementsFeed(Feed):
         return escape(self._version(statement).summary)
 
     def item_link(self, statement: Statement) -> str:
-        ui_language = get_language() or settings.LANGUAGE_CODE
-        version = self._version(statement)
-        if version.language != ui_language:  # the page in this interface shows that text
-            return absolute(reverse("statements:detail", args=[statement.slug]))
-        return absolute(version_url(statement, version.language, ui_language))
+        # The page in the feed's interface language shows the text the entry carries: its
+        # translation into that language, else the original.
+        return absolute(reverse("statements:detail", args=[statement.slug]))
 
     def item_guid(self, statement: Statement) -> str:
         language = self._version(statement).language
@@ -194,9 +191,8 @@ def passing_dates(statement: Statement, positions: Sequence[int]) -> dict[int, d
 def statement_news(statement: Statement, ui_language: str) -> list[News]:
     """Revisions and milestones of ``statement``, as a reader of ``ui_language`` is shown it."""
     version = statement.version_for(ui_language)
-    page = absolute(reverse("statements:detail", args=[statement.slug])
-                    if version.language != ui_language
-                    else version_url(statement, version.language, ui_language))
+    # The page in this interface language shows this version (see StatementsFeed.item_link).
+    page = absolute(reverse("statements:detail", args=[statement.slug]))
     news = []
     revisions = (Revision.objects.filter(statement=statement, language=version.language)
                  .order_by("-number")[:NEWS_SIZE])

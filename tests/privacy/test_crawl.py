@@ -153,6 +153,9 @@ def test_no_public_response_reveals_who_signed_or_commented(monkeypatch) -> None
                               "/en/no-such-page/", "/es/s/no-such-statement/", "/en/s/open-letter/?page=999",
                               "/en/signatories/open-letter/?after=garbage", "/en/comments/c/999999/",
                               "/en/privacy/your-data/forged-token/", "/robots.txt", "/sitemap.xml",
+                              # What partner sites show (not linked from the pages).
+                              "/embed/open-letter/", "/es/embed/open-letter/badge.svg",
+                              "/embed/open-letter/count.json",
                               *guessed_urls(HIDDEN_ORGANISATIONS)])
 
     visited = [p for p, (status, _) in pages.items() if status == 200]
