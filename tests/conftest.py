@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from core import protection
+from core import generations, protection
 from signatures import intake
 from statements.models import Category, Organisation, Statement, StatementIssuer
 
@@ -111,6 +111,14 @@ class Mailbox:
                 if part.get_content_type() == "text/plain":
                     return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
         return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+def cold_caches() -> None:
+    """Forget the shared cache and this process's copies (generations, site settings, statement
+    lookups): the next request renders and loads as the first after a start does, whatever
+    the clock says (a copy is otherwise re-checked only once a second)."""
+    cache.clear()
+    generations.forget_local()
 
 
 def free_port() -> int:

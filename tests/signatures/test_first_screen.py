@@ -17,7 +17,7 @@ from django.utils import timezone
 from signatures import actions, public
 from signatures.models import Signature
 from statements.models import Statement
-from tests.conftest import make_statement
+from tests.conftest import cold_caches, make_statement
 from tests.signatures.test_list import visible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,7 +95,7 @@ def test_count_only_signers_and_hidden_organisations_are_never_named(anon, state
 
 def test_the_statement_page_reads_counters_once_and_no_row_per_signer(anon, statement):
     def queries() -> list[str]:
-        cache.clear()
+        cold_caches()
         with CaptureQueriesContext(connection) as captured:
             assert anon.get(PAGE).status_code == 200
         return [q["sql"] for q in captured.captured_queries]
@@ -149,7 +149,7 @@ def test_the_meta_line_has_no_empty_separator(anon, issuers, dated, category):
     statement = make_statement("meta", issuers=issuers, category=category)
     if not dated:
         Statement.objects.filter(pk=statement.pk).update(published_at=None)
-        cache.clear()
+        cold_caches()
     parts = [p for p in (issuers and "Issued by River Keepers",
                          dated and timezone.now().strftime("%Y"), category) if p]
     for html in (anon.get("/en/s/meta/").content.decode(), anon.get("/en/").content.decode()):

@@ -7,11 +7,11 @@ import html as htmllib
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from signatures import public
+from tests.conftest import cold_caches
 from tests.signatures.test_list import visible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,7 +135,7 @@ def test_the_list_pages_cost_the_same_queries_for_ten_or_thirty_names(anon, stat
     monkeypatch.setattr(public, "SEARCH_PAGE_SIZE", 4)
 
     def queries_for(url: str) -> int:
-        cache.clear()  # rendered each time, not answered from the page cache
+        cold_caches()  # rendered each time, not answered from the page cache
         with CaptureQueriesContext(connection) as queries:
             html = anon.get(url).content.decode()
         assert "Person" in html
