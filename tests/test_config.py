@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+from tests.livesite import Site
 from undersigned import config
 
 UNDERSIGNED = str(Path(sys.executable).with_name("undersigned"))
@@ -132,3 +134,28 @@ def test_make_run_says_where_the_admin_is_and_how_to_make_the_first_account(tmp_
     assert f"{venv}/bin/undersigned createsuperuser" in out
     assert out.index("createsuperuser") < out.index("ran: serve")
     assert log.read_text().splitlines()[-1] == "undersigned serve --host 127.0.0.1 --port 8101"
+
+
+def test_commands_in_another_terminal_link_to_the_port_the_site_is_served_on(tmp_path):
+    """``PORT=8101 make run`` in one terminal, then ``undersigned import-statement`` in another
+    (no PORT there): the printed link used to say 8000. ``serve`` notes where it serves."""
+    site = Site(tmp_path, smtp_port=free_port(), database_suffix="served",
+                env={"UNDERSIGNED_BASE_URL": ""})
+    try:
+        site.setup()
+        site.start()
+        (tmp_path / "s.md").write_text("---\ntitle: Water\nslug: water\nstatus: published\n---\n"
+                                       "Text\n", encoding="utf-8")
+        imported = run(["import-statement", "s.md"], tmp_path,
+                       UNDERSIGNED_DATA_DIR=str(site.data_dir),
+                       UNDERSIGNED_DATABASE_URL=site.env["UNDERSIGNED_DATABASE_URL"])
+        assert imported.stdout.strip() == f"http://127.0.0.1:{site.port}/en/s/water/", \
+            imported.stderr
+        # Said outright, the base URL wins over the note.
+        told = run(["shell", "-c", "from django.conf import settings; print(settings.BASE_URL)"],
+                   tmp_path, UNDERSIGNED_DATA_DIR=str(site.data_dir),
+                   UNDERSIGNED_BASE_URL="https://letters.example")
+        assert told.stdout.strip().splitlines()[-1] == "https://letters.example", told.stderr
+    finally:
+        site.stop()
+        site.drop()

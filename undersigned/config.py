@@ -63,9 +63,23 @@ def default_data_dir(package_parent: Path = PACKAGE_PARENT,
     return base / "undersigned"
 
 
+# Where ``serve`` notes, in the data directory, the address it serves at: commands run later in
+# another terminal (``import-statement``, a digest mailed by hand) link to it without being told.
+SERVED_AT_FILE = "served-at"
+
+
 def default_base_url(port: int) -> str:
     """Links in mails and printed by commands point at the port ``serve`` listens on."""
     return f"http://127.0.0.1:{port}"
+
+
+def served_base_url(data_dir: Path) -> str:
+    """The address the last ``serve`` on this data directory served at ("" if none noted)."""
+    try:
+        noted = (data_dir / SERVED_AT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    return noted if noted.startswith(("http://", "https://")) and noted.isprintable() else ""
 
 
 def valid_time_zone(name: str) -> str:
@@ -83,6 +97,8 @@ class Config:
     data_dir: Path
     # Whether data_dir came from UNDERSIGNED_DATA_DIR (else default_data_dir chose it).
     data_dir_from_environment: bool
+    # True when UNDERSIGNED_BASE_URL was set: `serve` then notes it as where the site is served.
+    base_url_from_environment: bool
     database_url: str
     email_url: str
     base_url: str
@@ -127,6 +143,12 @@ class Config:
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
 
+    def note_served_at(self, port: int) -> None:
+        """Note where ``serve`` serves this data directory (SERVED_AT_FILE): the base URL if
+        one was set, else the port on the loopback address."""
+        url = self.base_url if self.base_url_from_environment else default_base_url(port)
+        (self.data_dir / SERVED_AT_FILE).write_text(url + "\n", encoding="utf-8")
+
 
 # A CSP source as an operator writes it: "*", a scheme ("https:"), or an origin with an optional
 # wildcard host part and port. Nothing that could end the directive (";", quotes, commas).
@@ -153,9 +175,14 @@ def load() -> Config:
     return Config(
         data_dir=data_dir,
         data_dir_from_environment=bool(env("DATA_DIR")),
+        base_url_from_environment=bool(env("BASE_URL")),
         database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'undersigned.sqlite3'}",
         email_url=env("EMAIL_URL", "console:"),
-        base_url=(env("BASE_URL") or default_base_url(port)).rstrip("/"),
+        # Said outright; else the PORT of this command; else where the last `serve` of this
+        # data directory served (a command in another terminal after `PORT=8101 make run`).
+        base_url=(env("BASE_URL")
+                  or (default_base_url(port) if os.environ.get("PORT", "").strip() else "")
+                  or served_base_url(data_dir) or default_base_url(port)).rstrip("/"),
         allowed_hosts=tuple(h for h in env("ALLOWED_HOSTS").split(",") if h),
         secret_key=secret_key,
         debug=env_bool("DEBUG"),

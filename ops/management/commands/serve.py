@@ -143,6 +143,8 @@ class Command(BaseCommand):
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "undersigned.cli", "scheduler"], env=env,
                 preexec_fn=_in_background))
+        # Commands run later in another terminal link to this port (config.served_base_url).
+        settings.CONFIG.note_served_at(options["port"])
         self.stdout.write(f"undersigned serving on http://{options['host']}:{options['port']}/ "
                           f"with {workers} app processes", self.style.SUCCESS)
         self.stdout.flush()
