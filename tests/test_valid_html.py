@@ -31,7 +31,7 @@ def sign_through_the_form(client: Client, statement: Statement, email: str) -> s
     return response["Location"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the task worker runs outside the test's transaction
 def test_every_reachable_page_is_valid_html(monkeypatch, mailbox) -> None:
     monkeypatch.setattr(protection, "MIN_FILL_SECONDS", -10**9)
     monkeypatch.setattr(signatures.public, "PAGE_SIZE", 3)
