@@ -93,6 +93,9 @@ class Signature(models.Model):
     # " Ana@Example.org" and "ana@example.org" one signer.
     email = models.EmailField(_("email"), max_length=254, blank=True)
     show_name = models.BooleanField(_("show name publicly"), default=True)
+    # Consent to the statement's updates (updates/), unticked by default; the signer may take it
+    # back in one click from any update mail.
+    wants_news = models.BooleanField(_("wants news about this statement"), default=False)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     comment_approved = models.BooleanField(_("comment approved"), default=False)
     sort_name = models.CharField(max_length=200, blank=True, editable=False)
@@ -220,6 +223,7 @@ class SignOn(models.Model):
     country = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254)
     show_name = models.BooleanField(default=True)
+    wants_news = models.BooleanField(default=False)
     comment = models.TextField(max_length=1000, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=12)

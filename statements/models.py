@@ -180,6 +180,18 @@ class Statement(models.Model):
         _("proof-of-work challenge"), default=False,
         help_text=_("Switch on during an attack: signing and commenting then need a short "
                     "computation in the visitor's browser."))
+    # Delivery settings (docs/delivery.md).
+    show_signed_revision = models.BooleanField(
+        _("show which text each signer signed"), default=False,
+        help_text=_("On the public list, mark the signers who signed an earlier revision of "
+                    "the text."))
+    public_handover_list = models.BooleanField(
+        _("publish the printable list"), default=False,
+        help_text=_("Anyone may open the printable signatory list and its PDF; otherwise only "
+                    "editors can."))
+    show_daily_chart = models.BooleanField(
+        _("show sign-ons per day"), default=False,
+        help_text=_("Show the chart of sign-ons per day on the statement page."))
     # Surge mode (signatures/surge.py): switched on by itself when sign-ons on this statement
     # arrive faster than a real crowd signs; while on, signing needs proof of work and the
     # sign-ons made in it are held for review. Written only when it switches.

@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     "statements",
     "signatures",
     "comments",
+    # What happens after signing: updates to signers, the list handed over, the editors' view.
+    "updates",
+    "delivery",
+    "dashboard",
     "accounts",
     "privacy",
     # How statements travel: share cards, feeds, sitemap, embeds (reach/).
