@@ -47,6 +47,11 @@ def _isolated(settings, tmp_path, monkeypatch) -> Iterator[None]:
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     cache.clear()
+    # The cache is new for each test: this process's copies of what it held (generations, pages,
+    # statement lookups) belong to the last test and are forgotten. Kept, a copy checked less than
+    # a second ago would be trusted, and a page of the last test's statement of the same slug
+    # served (seen under load: an embed showing the previous test's count).
+    generations.forget_local()
     # A request through the WSGI handler leaves its language active in the thread (Django
     # switches it per request, never back): each test starts in the default language.
     translation.activate(settings.LANGUAGE_CODE)

@@ -25,8 +25,9 @@ TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 def _get(port: int, path: str) -> int:
-    """One GET that must be answered within a second (the socket timeout raises otherwise)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    """One GET that must be answered within 3 s (the socket timeout raises otherwise): a frozen
+    site answers nothing for the whole body deadline; a busy machine may take a second."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
@@ -115,7 +116,7 @@ def test_slow_request_bodies_do_not_freeze_a_bare_serve(tmp_path: Path) -> None:
             assert _get(site.port, page) == 200
             probes += 1
             time.sleep(0.4)
-        assert probes >= 3  # at least 7 s of probing, each round at most 2.4 s
+        assert probes >= 2  # at least 7 s of probing, each round at most 6.4 s
         assert all(client.closed_after is None for client in clients), "cut before the deadline"
 
         # A visitor signs meanwhile (the token is now older than the minimum fill time).
