@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -45,10 +46,14 @@ class Segment:
     words: int = 0
 
 
+def lines(text: str) -> list[str]:
+    """The text's lines with their ends (normalised to a line feed)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").splitlines(keepends=True)
+
+
 def tokens(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text's leading whitespace, and its words (or single other characters), each with
-    the whitespace after it; joined again they are the text (line ends normalised)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    the whitespace after it; joined again they are the text."""
     lead = LEADING_SPACE.match(text)
     return (lead.group() if lead else ""), TOKEN.findall(text)
 
@@ -80,44 +85,65 @@ def _shorten(same: list[str], *, leading: bool, trailing: bool) -> list[Segment]
     return segments
 
 
-def diff_words(old: str, new: str, *, shorten: bool = True) -> list[Segment]:
-    """What changed from ``old`` to ``new``, word by word, in reading order: removed words
-    come just before the words that replace them. Words are compared without their spacing
-    (a line break moved or a double space is no change a reader would see); the new text's
-    spacing is shown. Without ``shorten`` every unchanged word is kept."""
+def _pieces(text: str) -> list[str]:
+    """Unchanged text as pieces: its leading spacing, then each word with its spacing."""
+    lead, pairs = tokens(text)
+    return [lead, *(word + space for word, space in pairs)]
+
+
+def _run(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """The words of a changed run as one piece, and the spacing after its last word."""
+    text = "".join(word + space for word, space in pairs)
+    stripped = text.rstrip()
+    return stripped, text[len(stripped):]
+
+
+def _diff_block(old: str, new: str, add: Callable[[Kind, list[str]], None]) -> None:
+    """Word by word, within a stretch of lines that changed."""
     _old_lead, before = tokens(old)
     new_lead, after = tokens(new)
     matcher = difflib.SequenceMatcher(None, [word for word, _space in before],
                                       [word for word, _space in after], autojunk=False)
-    raw: list[tuple[Kind, list[str]]] = []
-
-    def add(kind: Kind, pieces: list[str]) -> None:
-        if not pieces or not "".join(pieces):
-            return
-        if raw and raw[-1][0] == kind:
-            raw[-1][1].extend(pieces)
-        else:
-            raw.append((kind, list(pieces)))
-
-    def run(pairs: list[tuple[str, str]]) -> tuple[str, str]:
-        """The words of a changed run as one piece, and the spacing after its last word."""
-        text = "".join(word + space for word, space in pairs)
-        stripped = text.rstrip()
-        return stripped, text[len(stripped):]
-
     add("same", [new_lead])
     for operation, i1, i2, j1, j2 in matcher.get_opcodes():
         if operation == "equal":
             add("same", [word + space for word, space in after[j1:j2]])
             continue
-        removed, removed_space = run(before[i1:i2])
-        added, added_space = run(after[j1:j2])
+        removed, removed_space = _run(before[i1:i2])
+        added, added_space = _run(after[j1:j2])
         if removed:
             # Alone, a removed run keeps its spacing so the words around it stay apart.
             add("removed", [removed if added else removed + removed_space])
         if added:
             add("added", [added])
             add("same", [added_space])
+
+
+def diff_words(old: str, new: str, *, shorten: bool = True) -> list[Segment]:
+    """What changed from ``old`` to ``new``, word by word, in reading order: removed words
+    come just before the words that replace them. Words are compared without their spacing
+    (a line break moved or a double space is no change a reader would see); the new text's
+    spacing is shown. Without ``shorten`` every unchanged word is kept.
+
+    Lines are matched first and only the lines that changed are compared word by word: the
+    cost grows with the size of the changes, not with the square of the text's length."""
+    raw: list[tuple[Kind, list[str]]] = []
+
+    def add(kind: Kind, pieces: list[str]) -> None:
+        if not "".join(pieces):
+            return
+        if raw and raw[-1][0] == kind:
+            raw[-1][1].extend(pieces)
+        else:
+            raw.append((kind, list(pieces)))
+
+    old_lines, new_lines = lines(old), lines(new)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
+        if operation == "equal":
+            add("same", _pieces("".join(new_lines[j1:j2])))
+        else:
+            _diff_block("".join(old_lines[i1:i2]), "".join(new_lines[j1:j2]), add)
     segments: list[Segment] = []
     for position, (kind, pieces) in enumerate(raw):
         if kind == "same" and shorten:

@@ -15,6 +15,7 @@ from statements.actions import do_save_statement, record_revisions
 from statements.history import BadComparison, Segment, diff_words, parse_comparison
 from statements.models import Revision, Statement, Translation
 from tests.conftest import make_statement
+from tests.statements.test_admin import change
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +373,42 @@ def test_marking_costs_no_query_per_signer(signed_before_and_after,
         html = Client().get("/en/signatories/water/").content.decode()
     assert "Person 29" in html
     assert sum("statements_revision" in q["sql"] for q in queries.captured_queries) <= 2
+
+
+# --- the editors' side (the admin) ------------------------------------------------------------
+
+def test_editors_switch_the_marks_on_in_the_after_signing_fieldset(
+        editor_client, anon, signed_before_and_after) -> None:
+    statement = signed_before_and_after
+    Statement.objects.filter(pk=statement.pk).update(show_signed_revision=False)
+    url = f"/admin/statements/statement/{statement.pk}/change/"
+    html = editor_client.get(url).content.decode()
+    fieldset = html[html.index("After signing"):]
+    fieldset = fieldset[:fieldset.index("</fieldset>")]
+    for name in ("show_signed_revision", "public_handover_list", "show_daily_chart"):
+        assert f'name="{name}"' in fieldset
+    # The history is one click away for editors too.
+    assert 'href="/en/s/water/history/en/"' in html
+    assert "earlier text" not in anon.get("/en/signatories/water/").content.decode()  # cached
+
+    change(editor_client, statement, show_signed_revision="on")
+
+    assert Statement.objects.get(pk=statement.pk).show_signed_revision
+    html = anon.get("/en/signatories/water/").content.decode()
+    assert "signed an earlier text: revision 1" in entry(html, "Early Ana")
+
+
+def test_an_edit_in_the_admin_is_a_revision_the_history_compares(editor_client, anon) -> None:
+    statement = make_statement("water", title="Water is life", body=BODY_1)
+    record_revisions(statement, actor=None)
+    assert "Updated on" not in anon.get("/en/s/water/").content.decode()
+    change(editor_client, statement, body=BODY_2)
+    assert "Updated on" in anon.get("/en/s/water/").content.decode()
+    diff = section(anon.get("/en/s/water/history/en/").content.decode(), 'id="diff-heading"')
+    assert "[Removed: </span>the<" in diff and "[Added: </span>every<" in diff
+
+
+def test_a_draft_has_no_history_link_in_the_admin(editor_client) -> None:
+    draft = make_statement("draft", status=Statement.Status.DRAFT)
+    html = editor_client.get(f"/admin/statements/statement/{draft.pk}/change/").content.decode()
+    assert "/s/draft/history/" not in html  # (the admin's own "History" is its log)
