@@ -289,9 +289,10 @@ def test_updated_is_per_language_version(anon, changed) -> None:
                                body="El agua no se vende.")
     record_revisions(changed, actor=None)  # the translation's first revision
     spanish = anon.get("/es/s/water/").content.decode()
-    assert "Actualizado el" not in spanish and "/history/" not in spanish
+    assert "Actualizada el" not in spanish and "/history/" not in spanish
     english_in_spanish = anon.get("/es/s/water/en/").content.decode()
-    assert 'href="/es/s/water/history/en/"' in english_in_spanish
+    assert "Actualizada el <time" in english_in_spanish
+    assert 'href="/es/s/water/history/en/">ver qué cambió</a>' in english_in_spanish
 
 
 # --- which text each signer signed ----------------------------------------------------------
