@@ -254,6 +254,33 @@ def test_comparisons_are_cached_by_their_own_parameters(anon, changed) -> None:
     assert anon.get(url, {"to": "3", "from": "1", "utm_source": "x"}).content == other
 
 
+def stored_pages() -> int:
+    """Pages the page cache holds (the shared cache and this process's layer)."""
+    from django.core.cache import cache
+
+    from pages import store
+
+    shared = sum(1 for key in cache._cache if store.PAGE_KEY_PREFIX in key)  # type: ignore[attr-defined]
+    return shared + len(store._local_pages.entries)
+
+
+def test_refused_and_made_up_comparisons_are_never_stored(anon, changed) -> None:
+    url = "/en/s/water/history/en/"
+    anon.get(url, {"from": "1", "to": "3"})
+    before = stored_pages()
+    for query in ("to=03", "to=99", "from=3&to=1", "from=2&to=2", "to=+3", "to=3&to=03"):
+        for _ in range(2):
+            assert anon.get(f"{url}?{query}").status_code == 400, query
+    assert stored_pages() == before
+    # A parameter the page does not read changes nothing, and is answered from the cache.
+    assert anon.get(f"{url}?from=1&to=3&utm_source=x").status_code == 200
+    # The statement page reads neither: asked with them, it is answered, never stored again.
+    anon.get("/en/s/water/")
+    with_parameters = stored_pages()
+    assert anon.get("/en/s/water/?to=2&from=1").status_code == 200
+    assert stored_pages() == with_parameters > before
+
+
 def test_the_history_reads_the_same_few_rows_however_many_revisions(
         anon, changed, django_assert_max_num_queries) -> None:
     for n in range(10):
