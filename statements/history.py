@@ -167,7 +167,7 @@ def segments_html(segments: list[Segment]) -> SafeString:
     added = f'<span class="visually-hidden" lang="{language}">[{added_label} </span>'
     removed = f'<span class="visually-hidden" lang="{language}">[{removed_label} </span>'
     close = '<span class="visually-hidden">]</span>'
-    parts = []
+    parts: list[str] = []
     for segment in segments:
         if segment.kind == "same":
             parts.append(escape(segment.text))
