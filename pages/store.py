@@ -49,12 +49,13 @@ SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/healthz")
 GZIP_MIN_BYTES = 512
 # Every query parameter a cached page can depend on: the union over the cached views (the
 # signatory list reads kind, order, after, before, page and q; a statement page's discussion reads
-# order and cpage). Any other parameter (utm_source, fbclid, a random string) is left out of the
-# key, so a campaign link is answered with the page for the parameters that matter, and a made-up
-# one adds nothing to the cache. Which of these a page really used its view says with
-# ``declare_query``; a page is stored only where the request's parameters are exactly that
-# (``storable_query``).
-QUERY_PARAMETERS = frozenset({"kind", "order", "after", "before", "page", "q", "cpage"})
+# order and cpage; a statement's history reads from and to). Any other parameter (utm_source,
+# fbclid, a random string) is left out of the key, so a campaign link is answered with the page
+# for the parameters that matter, and a made-up one adds nothing to the cache. Which of these a
+# page really used its view says with ``declare_query``; a page is stored only where the
+# request's parameters are exactly that (``storable_query``).
+QUERY_PARAMETERS = frozenset({"kind", "order", "after", "before", "page", "q", "cpage",
+                              "from", "to"})
 # Where a view's declaration waits in the request's environ until the page cache reads it.
 QUERY_DECLARATION = "undersigned.page_query"
 # Headers the cache computes itself for each answer.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, QueryDict
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
@@ -23,7 +23,7 @@ from core.text import clean_text
 from signatures.actions import counts
 from signatures.forms import SignForm
 from signatures.models import Signature, SignatureQuerySet, sort_key
-from statements.models import Statement
+from statements.models import Revision, Statement
 
 # The statement page names the first organisations and the latest people, no more: a phone
 # reader scrolls past the list to the discussion, and the full list is one link away.
@@ -58,8 +58,55 @@ def _first(statement: Statement, kind: str, size: int, *, latest: bool = False
     """The first ``size`` to sign, or with ``latest`` the last ``size`` (newest first): one
     walk of the list's index from either end."""
     ordering = ("-confirmed_at", "-id") if latest else ("confirmed_at", "id")
-    return list(listed(statement, kind).select_related("organisation")
-                .order_by(*ordering)[:size])
+    return list(with_signed_revision(statement, listed(statement, kind))
+                .select_related("organisation").order_by(*ordering)[:size])
+
+
+# --- which text each signer signed (docs/statements.md, "Revisions and history") ------------
+
+@dataclass(frozen=True)
+class CurrentText:
+    """The statement's current text, as signatures record it: the newest revision of its
+    canonical language (``statements.actions.current_revision``)."""
+
+    revision_id: int
+    number: int
+    history_url: str
+
+
+def with_signed_revision(statement: Statement, queryset: SignatureQuerySet
+                         ) -> SignatureQuerySet:
+    """Where the editors show which text each signer signed, the list's own query also reads
+    the number of the revision each signer confirmed (no query per row)."""
+    if not statement.show_signed_revision:
+        return queryset
+    return queryset.annotate(signed_revision=F("revision__number"))
+
+
+def current_text(statement: Statement) -> CurrentText | None:
+    """None when the list marks nobody: the editors did not ask, or there is no revision."""
+    if not statement.show_signed_revision:
+        return None
+    current = (Revision.objects.filter(statement=statement, language=statement.language)
+               .order_by("-number").values_list("id", "number").first())
+    if current is None:
+        return None
+    return CurrentText(current[0], current[1],
+                       reverse("statements:history-version",
+                               args=[statement.slug, statement.language]))
+
+
+def mark_earlier_texts(rows: list[Signature], current: CurrentText | None) -> bool:
+    """Mark (``signed_earlier``) each row whose signer confirmed an earlier revision than the
+    current one; a signature with no recorded revision (kept from before revisions existed)
+    is not marked, since nothing says what it signed. Returns whether any row is marked."""
+    marked = False
+    for row in rows:
+        earlier = (current is not None and row.revision_id is not None
+                   and row.revision_id != current.revision_id)
+        row.signed_earlier = earlier  # type: ignore[attr-defined]  # read by _entry.html
+        marked = marked or earlier
+    return marked
 
 
 def sent_url(statement: Statement, *, resent: bool = False) -> str:
@@ -98,6 +145,8 @@ def signatory_section(statement: Statement, request: HttpRequest) -> dict[str, A
     organisations = _first(statement, Signature.Kind.ORGANISATION, SECTION_ORGANISATIONS)
     individuals = _first(statement, Signature.Kind.INDIVIDUAL, SECTION_INDIVIDUALS, latest=True)
     goal = statement.signature_goal or 0
+    current = current_text(statement)
+    earlier = mark_earlier_texts([*organisations, *individuals], current)
     return {
         **form_context(statement),
         # An editor previewing a draft sees the form as readers will, but disabled.
@@ -112,6 +161,8 @@ def signatory_section(statement: Statement, request: HttpRequest) -> dict[str, A
         "other_individuals": max(counter.individuals - len(individuals), 0),
         "show_comments": statement.show_signature_comments,
         "list_url": reverse("signatures:list", args=[statement.slug]),
+        # The note that explains the marks, with the link to what changed.
+        "earlier_texts_url": current.history_url if current and earlier else "",
     }
 
 
@@ -135,6 +186,8 @@ class ListPage:
     matches: int = 0
     matches_capped: bool = False
     kinds: list[dict[str, Any]] = field(default_factory=list)
+    # Where some entries are marked as having signed an earlier text: the statement's history.
+    earlier_texts_url: str = ""
 
     @property
     def unnamed(self) -> int:
@@ -245,7 +298,7 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
         # Results come in the order of the index that finds them: sorting a common prefix's
         # thousands of matches by date would be the scan the index is there to avoid.
         order = "name"
-    queryset = base_queryset.select_related("organisation")
+    queryset = with_signed_revision(statement, base_queryset).select_related("organisation")
     if cursor:
         queryset = _beyond(queryset, statement, order, cursor, before=bool(before))
     ordering = ["confirmed_at", "id"] if order == "confirmed" else ["sort_name", "id"]
@@ -298,6 +351,9 @@ def list_page(statement: Statement, params: QueryDict) -> ListPage:
         pages=max(-(-listed_total // size), number, 1),
         matches=matches, matches_capped=capped,
     )
+    current = current_text(statement)
+    if mark_earlier_texts(entries, current) and current is not None:
+        page.earlier_texts_url = current.history_url
     page.kinds = [{"value": value, "label": label, "current": value == kind}
                   for value, label in Signature.Kind.choices]
     return page

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -97,11 +98,11 @@ class StatementAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [IssuerInline, TranslationInline, ImageInline, RevisionInline]
     actions = ["publish", "close", "archive", "end_surge"]
-    readonly_fields = ["view_link", "import_source", "surge_state"]
+    readonly_fields = ["view_link", "history_link", "import_source", "surge_state"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "language", "summary", "body", "view_link",
-                           "import_source"]}),
+                           "history_link", "import_source"]}),
         (_("Publication"), {"fields": ["status", "published_at", "category"]}),
         (_("Featured image"), {"fields": ["featured_image"]}),
         (_("Sharing"), {"fields": ["share_text"]}),
@@ -111,6 +112,8 @@ class StatementAdmin(admin.ModelAdmin):
                                    "proof_of_work", "surge_state"]}),
         (_("Comments"), {"fields": ["comment_moderation", "comment_reply_depth",
                                     "comments_locked_until", "comments_lock_mode"]}),
+        (_("After signing"), {"fields": ["show_signed_revision", "public_handover_list",
+                                         "show_daily_chart"]}),
     ]
 
     def get_form(self, request: HttpRequest, obj: Statement | None = None, change: bool = False,
@@ -142,6 +145,17 @@ class StatementAdmin(admin.ModelAdmin):
         label = _("View the page") if statement.is_public else _("Preview the draft")
         return format_html('<a href="{}" target="_blank">{}</a>', statement.get_absolute_url(),
                            label)
+
+    @admin.display(description=_("history"))
+    def history_link(self, statement: Statement) -> str:
+        """The public history of the text, where its revisions are compared (drafts have
+        none yet)."""
+        if not statement.pk or not statement.is_public:
+            return "—"
+        return format_html('<a href="{}" target="_blank">{}</a>',
+                           reverse("statements:history-version",
+                                   args=[statement.slug, statement.language]),
+                           _("Revisions and what changed"))
 
     def formfield_for_foreignkey(self, db_field: ForeignKey[Any, Any], request: HttpRequest,
                                  **kwargs: Any) -> forms.ModelChoiceField[Any] | None:

@@ -8,13 +8,16 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language, override
 from django.views.decorators.http import require_safe
 
 from core.responses import private
 from pages.decorators import cached_page
+from pages.store import declare_query
 from statements import pages
-from statements.models import Category, Organisation, Statement, Translation
+from statements.history import history_page
+from statements.models import Category, Organisation, Revision, Statement, Translation
 
 UI_LANGUAGES = dict(settings.LANGUAGES)
 
@@ -88,9 +91,26 @@ def _render_statement(request: HttpRequest, statement: Statement, language: str 
         "featured_words": (statement.featured_image.text_for(shown.language)
                            if statement.featured_image else None),
         "preview": not statement.is_public,
+        **_updated(statement, shown.language),
     }
     response = render(request, "statements/detail.html", context)
     return response if statement.is_public else private(response)
+
+
+def history_url(statement: Statement, language: str) -> str:
+    return reverse("statements:history-version", args=[statement.slug, language])
+
+
+def _updated(statement: Statement, language: str) -> dict[str, object]:
+    """"Updated on …" for a language version whose text changed after it was first
+    published (its newest revision is not its first), with the link to its history."""
+    if not statement.is_public:
+        return {}
+    latest = (Revision.objects.filter(statement=statement, language=language)
+              .order_by("-number").values_list("number", "created_at").first())
+    if latest is None or latest[0] < 2:
+        return {}
+    return {"updated_at": latest[1], "history_url": history_url(statement, language)}
 
 
 @cached_page(pages.page_of_statement)
@@ -147,3 +167,35 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     return render(request, "statements/organisation.html",
                   {"organisation": organisation, "issued": issued, "signed": signed})
+
+
+@cached_page(pages.page_of_statement)
+@require_safe
+def history(request: HttpRequest, slug: str, language: str | None = None) -> HttpResponse:
+    """The revisions of one language version, newest first, and a diff between two of them
+    (``?from=N&to=M``; without them, the newest against the one before). Public statements
+    only: a draft has no published text, and its address answers as an unknown one does."""
+    statement = get_object_or_404(Statement.objects.public(), slug=slug)
+    titles = {statement.language: statement.title}
+    titles.update(statement.translations.values_list("language", "title"))
+    if language is None:
+        ui_language = get_language()
+        language = ui_language if ui_language in titles else statement.language
+    elif language not in titles:
+        raise Http404
+    old_text, new_text = request.GET.get("from", ""), request.GET.get("to", "")
+    declare_query(request.META, **{"from": old_text, "to": new_text})
+    page = history_page(statement, language, old_text, new_text)
+    others = [(code, history_url(statement, code)) for code in titles if code != language]
+    context = {
+        "statement": statement,
+        "page": page,
+        "title": titles[language],
+        # The title is in the version's language, the sentence around it in the reader's.
+        "title_html": format_html('<bdi lang="{}" dir="{}">{}</bdi>', language, page.direction,
+                                  titles[language]),
+        "statement_url": version_url(statement, language, get_language()),
+        "other_languages": others,
+    }
+    return render(request, "statements/history.html", context,
+                  status=400 if page.error else 200)

@@ -15,6 +15,7 @@ import comments.public
 import signatures.public
 from comments.models import Comment
 from core import protection
+from statements.actions import do_save_statement, record_revisions
 from statements.models import Statement, Translation
 from tests.conftest import make_statement, run_tasks
 from tests.crawling import crawl, links_in_mail
@@ -37,11 +38,13 @@ def test_every_reachable_page_is_valid_html(monkeypatch, mailbox) -> None:
     monkeypatch.setattr(signatures.public, "PAGE_SIZE", 3)
     monkeypatch.setattr(comments.public, "PAGE_SIZE", 2)
     statement = make_statement("open-letter", signature_moderation="none",
-                               comment_moderation="none", signature_goal=100)
+                               comment_moderation="none", signature_goal=100,
+                               show_signed_revision=True)
     Translation.objects.create(statement=statement, language="es", title="El agua es vida",
                                body="Estamos *juntos*.")
     Translation.objects.create(statement=statement, language="ar", title="الماء حياة",
                                body="نقف معًا.", kind=Translation.Kind.COMMUNITY)
+    record_revisions(statement, actor=None)  # as published: revision 1 of each language
     make_statement("second-statement", title="Second", issuers=("Lake Friends",))
     for i in range(7):
         make_signature(statement, f"named{i}@example.org", name=f"Named Person {i}",
@@ -63,10 +66,14 @@ def test_every_reachable_page_is_valid_html(monkeypatch, mailbox) -> None:
     confirm = next(path for path in mail_links if "/signature/confirm/" in path)
     after_confirming = visitor.post(confirm)["Location"]
     assert Comment.objects.filter(status="visible").count() >= 3
+    # The text changes after Ana signed: "Updated on …", the history, the mark on the list.
+    statement.body = "We stand *together*, still."
+    do_save_statement(statement, actor=None, created=False)
 
     # Pages no link of the site reaches: what partner sites frame, and a refused share.
     unlinked = ["/embed/open-letter/", "/es/embed/open-letter/",
-                "/en/share/open-letter/en/mastodon/?instance=not%20a%20server"]
+                "/en/share/open-letter/en/mastodon/?instance=not%20a%20server",
+                "/en/s/open-letter/history/en/?from=2&to=1"]
     pages = crawl(Client(), ["/en/", "/es/", "/en/privacy/", "/es/privacy/", "/en/no-such-page/",
                              sent, after_confirming, *unlinked, *mail_links], limit=250)
     html = {path: text.split("\n\n", 1)[-1] for path, (status, text) in pages.items()
@@ -77,5 +84,6 @@ def test_every_reachable_page_is_valid_html(monkeypatch, mailbox) -> None:
     assert any("/signature/manage/" in path for path in html)
     assert any("/ar/" in path for path in html)
     assert set(unlinked) <= set(html), sorted(html)
+    assert any(path.endswith("/history/en/?to=1") for path in html), sorted(html)
     errors = html_errors(html)
     assert not errors, "\n".join(f"{path}: {e}" for path, found in errors.items() for e in found)
