@@ -27,14 +27,13 @@ class ShownUpdate:
 
 
 def reader_version(update: Update, *languages: str | None) -> ShownUpdate:
-    """The update in the first of ``languages`` it has a version in, else in its own."""
+    """The update in the first of ``languages`` it was translated into, else in its own."""
     version: Update | UpdateTranslation = update
     for language in languages:
-        if language:
-            candidate = update.version_for(language)
-            if candidate is not update or language == update.language:
-                version = candidate
-                break
+        candidate = update.version_for(language) if language else update
+        if candidate is not update:
+            version = candidate
+            break
     assert update.published_at is not None
     return ShownUpdate(anchor=update.anchor, title=version.title,
                        body_html=version.body_html,
@@ -45,7 +44,7 @@ def reader_version(update: Update, *languages: str | None) -> ShownUpdate:
 
 def published_updates(statement: Statement, *languages: str | None) -> list[ShownUpdate]:
     """The statement's published updates, newest first, each in the first of ``languages`` it
-    exists in (the page's text language, then the interface's), else in the canonical one."""
+    was translated into (the page's text language, then the interface's), else in its own."""
     updates = (Update.objects.filter(statement=statement).published()
                .select_related("statement").prefetch_related("translations")
                .order_by("-published_at", "-id")[:SHOWN])

@@ -21,7 +21,8 @@ from privacy.actions import forget_address
 from signatures import actions as signature_actions
 from signatures.models import Signature
 from tests.updates.conftest import UNSUBSCRIBE, make_signer, make_update, subject
-from updates import actions, tasks as update_tasks
+from updates import actions
+from updates import tasks as update_tasks
 from updates.models import Update, UpdateMail
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
