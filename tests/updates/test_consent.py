@@ -56,6 +56,7 @@ def test_a_nonsense_value_is_a_tick_and_nothing_breaks(anon, statement):
     assert Signature.objects.get(email="f@example.org").wants_news is False
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_the_manage_page_shows_the_consent_and_changes_it(signed, anon):
     signature, links = signed("rosa@example.org", news="on")
     anon.post(links["confirm"], REMOTE_ADDR="203.0.113.7")
@@ -77,6 +78,7 @@ def test_the_manage_page_shows_the_consent_and_changes_it(signed, anon):
     assert signature.wants_news is True
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_the_export_says_whether_news_was_asked_for(signed):
     signed("rosa@example.org", news="on")
     signed("ana@example.org")
