@@ -61,6 +61,7 @@ from bench.scenarios.sharecard import bench_sharecard  # noqa: E402
 from bench.scenarios.thread import THREAD_SIGNATURES, THREAD_SIZES, bench_thread  # noqa: E402
 from bench.scenarios.viral import bench_viral  # noqa: E402
 from bench.scenarios.weight import bench_weight  # noqa: E402
+from bench.update_mail import bench_updates  # noqa: E402
 
 
 def main() -> None:
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
-                        "thread,mail,export,weight,search,postgres,viral,sharecard")
+                        "thread,mail,export,weight,search,postgres,viral,sharecard,updates")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -134,6 +135,8 @@ def main() -> None:
             checked("posts", lambda: bench_posts(app, env, "viral", plan, "SQLite", "sq",
                                                  plan.viral_signatures, None))
         app.stop()
+        if wanted("updates"):  # its own server, SMTP server and 100,000 signers (issue 17)
+            bench_updates(plan.quick)
         if wanted("sharecard"):  # in process: no server, no data
             checked("sharecard", lambda: bench_sharecard(env, plan))
         if wanted("export"):

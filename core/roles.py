@@ -22,6 +22,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "signatures": {"signature": ("add", "change", "view", "moderate", "export",
                                      "export_emails")},
         "comments": {"comment": ("change", "view", "moderate"), "ban": ("view",)},
+        # News to signers (updates/): "send" publishes and mails them.
+        "updates": {"update": ("add", "change", "delete", "view", "send"),
+                    "updatetranslation": ("add", "change", "delete", "view")},
         # The coalition's own site: name, logo, colour, footer, contact (core/site.py).
         "core": {"auditentry": ("view",), "sitesettings": ("add", "change", "view")},
     },

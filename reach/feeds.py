@@ -2,10 +2,11 @@
 
 * ``/<language>/feeds/``: the published statements, newest first, each in the visitor's language
   where a translation exists (else in its own), linking to the page in that language.
-* ``/<language>/feeds/<slug>/``: what happened to one statement, newest first. Until statements
-  have updates of their own, its news are what is stored: its published text changes (the
-  revisions of the version a reader of that language is shown) and its milestones (signature
-  counts passing round numbers, the goal reached), dated by the sign-on that passed them.
+* ``/<language>/feeds/<slug>/``: what happened to one statement, newest first: the updates its
+  editors published (updates/, each in the reader's language where it was translated, else in
+  its own, linking to its place on the page), its published text changes (the revisions of the
+  version a reader of that language is shown) and its milestones (signature counts passing
+  round numbers, the goal reached), dated by the sign-on that passed them.
 
 Only public facts: titles, summaries, counts and dates; never a signer, never an editor (a
 revision's author stays in the admin). Entry ids are tag URIs (RFC 4151) built from the site's
@@ -35,6 +36,7 @@ from core.context_processors import site
 from signatures.actions import counts
 from signatures.models import Signature
 from statements.models import Revision, Statement, Translation
+from updates.public import published_updates
 
 SITE_FEED_SIZE = 50
 NEWS_SIZE = 30
@@ -194,6 +196,12 @@ def statement_news(statement: Statement, ui_language: str) -> list[News]:
     # The page in this interface language shows this version (see StatementsFeed.item_link).
     page = absolute(reverse("statements:detail", args=[statement.slug]))
     news = []
+    for update in published_updates(statement, version.language, ui_language):
+        news.append(News(
+            id=tag_uri(update.published_at,
+                       f"statement/{statement.pk}/{update.anchor}/{update.language}"),
+            title=update.title, summary=update.body_html, link=f"{page}#{update.anchor}",
+            date=update.published_at, language=update.language))
     revisions = (Revision.objects.filter(statement=statement, language=version.language)
                  .order_by("-number")[:NEWS_SIZE])
     for revision in revisions:

@@ -194,7 +194,9 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
         raise NotConfirmable
     before = _counted(signature)
     fields = {"name": changes["name"], "role": changes["role"], "country": changes["country"],
-              "comment": changes["comment"], "show_name": changes["show_name"]}
+              "comment": changes["comment"], "show_name": changes["show_name"],
+              # Absent when a caller does not offer the consent: it stays as it is.
+              "wants_news": changes.get("news", signature.wants_news)}
     if signature.is_organisation or changes.get("organisation"):
         fields["organisation_name"] = changes["organisation"]
     changed = {k for k, v in fields.items() if getattr(signature, k) != v}

@@ -48,6 +48,8 @@ def export(address: str) -> list[dict[str, Any]]:
         "country": s.country,
         "email": s.email,
         "show_name_publicly": s.show_name,
+        # Consent to the statement's updates, taken back from any update mail or here.
+        "news_about_the_statement": s.wants_news,
         "comment": s.comment,
         "language": s.language,
         "signed": s.created_at.isoformat(),

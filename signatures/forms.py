@@ -34,6 +34,9 @@ class SignatoryFields(forms.Form):
                                            "organisation's"), required=False, initial=True)
     comment = TextField(label=_("Why I sign (optional)"), max_length=LIMITS["comment"],
                         required=False, multiline=True)
+    # Consent to the statement's updates (updates/): unticked unless the signer ticks it.
+    news = forms.BooleanField(label=_("Send me news about this statement"), required=False,
+                              initial=False)
 
     signer_kind: str = Signature.Kind.INDIVIDUAL
 
@@ -58,7 +61,7 @@ class SignForm(SignatoryFields):
     email = forms.CharField(label=_("Email"), max_length=LIMITS["email"], strip=False)
 
     field_order = ["kind", "name", "organisation", "role", "country", "email", "show_name",
-                   "comment"]
+                   "comment", "news"]
 
     def current_kind(self) -> str:
         return self.cleaned_data.get("kind", "")

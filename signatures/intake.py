@@ -66,6 +66,8 @@ class SignerDetails:
     email: str
     show_name: bool
     comment: str
+    # Consent to the statement's updates; copied to the signature with the other columns.
+    news: bool = False
 
 
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
@@ -74,7 +76,8 @@ def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
     _append(SignOn(
         statement=statement, kind=details.kind, name=details.name,
         organisation_name=details.organisation, role=details.role, country=details.country,
-        email=details.email, show_name=details.show_name, comment=details.comment,
+        email=details.email, show_name=details.show_name, wants_news=details.news,
+        comment=details.comment,
         ip_hash=ip_hash, language=language,
         sort_name=sort_key(shown_name(details.kind, details.name, details.organisation)),
         token_salt=new_token_salt(), received_at=timezone.now()))

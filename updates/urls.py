@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from updates import views
+
+app_name = "updates"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("news/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
