@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -32,8 +33,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.html import escape
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from delivery.handover import Entry, Handover, handover
 from delivery.render import Part, paragraphs, parts
@@ -48,22 +47,35 @@ def font_files() -> dict[str, Path]:
     return {"latin": Path(fontpkg.path(LATIN_FAMILY)), "arabic": Path(fontpkg.path(ARABIC_FAMILY))}
 
 
-class ShippedFontsOnly(URLFetcher):
-    """Fetches the two shipped font files and ``data:`` URLs; refuses anything else (a
-    statement's image, a link someone put in the text): rendering never reaches the network
-    or another file."""
+@functools.cache
+def _fetcher_class() -> type:
+    """WeasyPrint is imported when a PDF is first made, not when the site starts (it takes
+    seconds to import, and most processes never make a PDF)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
-        self.allowed = {path.resolve().as_uri(): path for path in font_files().values()}
+    class ShippedFontsOnly(URLFetcher):
+        """Fetches the two shipped font files and ``data:`` URLs; refuses anything else (a
+        statement's image, a link someone put in the text): rendering never reaches the
+        network or another file."""
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        path = self.allowed.get(url)
-        if path is not None:
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        raise ValueError(f"not fetched: {url[:80]}")
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+            self.allowed = {path.resolve().as_uri(): path for path in font_files().values()}
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            path = self.allowed.get(url)
+            if path is not None:
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError(f"not fetched: {url[:80]}")
+
+    return ShippedFontsOnly
+
+
+def shipped_fonts_only() -> Any:
+    """A URL fetcher for WeasyPrint that fetches the shipped fonts and nothing else."""
+    return _fetcher_class()()
 
 
 def css_string(text: str) -> str:
@@ -104,9 +116,10 @@ def _names(chunk: list[Entry], mark: Callable[[Entry], str]) -> str:
 def write_pdf(listing: Handover, output: BinaryIO) -> int:
     """Write the list's PDF to ``output``; returns its number of pages."""
     from pypdf import PdfWriter
+    from weasyprint import HTML
 
     writer = PdfWriter()
-    fetcher = ShippedFontsOnly()
+    fetcher = shipped_fonts_only()
     pages = 0
     direction = listing.version.direction
     for body, _names_in_it in _documents(listing):

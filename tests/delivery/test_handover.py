@@ -158,7 +158,7 @@ def test_a_long_list_is_split_into_documents_with_pages_numbered_on(statement, m
 
 
 def test_the_pdf_fetches_nothing_but_the_shipped_fonts():
-    fetcher = pdf.ShippedFontsOnly()
+    fetcher = pdf.shipped_fonts_only()
     for url in ("http://example.org/x.png", "file:///etc/passwd", "https://fonts.example/x"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
