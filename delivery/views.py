@@ -117,10 +117,10 @@ def print_pdf(request: HttpRequest, slug: str) -> HttpResponse | FileResponse:
     try:
         path = pdf.cached_pdf(statement, listing.language, fresh=editor)
     except pdf.Busy:
-        response = _message(request, 503, _("The PDF is being prepared"),
-                            _("Please try again in a minute."))
-        response["Retry-After"] = "60"
-        return response
+        busy = _message(request, 503, _("The PDF is being prepared"),
+                        _("Please try again in a minute."))
+        busy["Retry-After"] = "60"
+        return busy
     name = f"{slugify(statement.slug)[:60] or 'statement'}-{listing.language}-signatories.pdf"
     response = FileResponse(path.open("rb"), content_type="application/pdf", filename=name)
     response["X-Robots-Tag"] = "noindex"
