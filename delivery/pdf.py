@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.html import escape
+from django.utils.translation import get_language, get_language_bidi
 
 from delivery.handover import Entry, Handover, handover
 from delivery.render import Part, paragraphs, parts
@@ -121,9 +122,12 @@ def write_pdf(listing: Handover, output: BinaryIO) -> int:
     writer = PdfWriter()
     fetcher = shipped_fonts_only()
     pages = 0
-    direction = listing.version.direction
+    # The headings and counts are in the interface's language; the statement's text carries
+    # its own (delivery/_heading.html).
+    language = get_language() or settings.LANGUAGE_CODE
+    direction = "rtl" if get_language_bidi() else "ltr"
     for body, _names_in_it in _documents(listing):
-        html = (f'<!doctype html><html lang="{escape(listing.language)}" dir="{direction}"><head>'
+        html = (f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
                 f'<meta charset="utf-8"><title></title>'
                 f"<style>{_stylesheet(listing, pages + 1)}</style></head><body>"
                 + "".join(body) + "</body></html>")
@@ -158,11 +162,12 @@ def pdf_dir() -> Path:
 
 
 def _prefix(statement_id: int, language: str) -> str:
-    return f"{statement_id}-{language}-"
+    """Per statement, language of the text and language of the headings (the interface's)."""
+    return f"{statement_id}-{language}-{get_language() or settings.LANGUAGE_CODE}-"
 
 
 def _pattern(statement_id: int, language: str) -> str:
-    """The kept files of one statement and language ("es" must not find "es-ar")."""
+    """The kept files of one statement and languages ("es" must not find "es-ar")."""
     return _prefix(statement_id, language) + "?" * DIGEST_LENGTH + ".pdf"
 
 

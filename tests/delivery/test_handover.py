@@ -188,3 +188,13 @@ def test_public_requests_are_rate_limited(anon, signed, frozen_limit_clock):
     signed.save()
     statuses = [anon.get(PRINT).status_code for _ in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
+
+
+def test_the_pdf_speaks_the_visitors_language(anon, signed):
+    signed.public_handover_list = True
+    signed.save()
+    english = pdf_text(b"".join(anon.get(PDF).streaming_content))
+    spanish = pdf_text(b"".join(anon.get("/es/handover/water-is-life/pdf/").streaming_content))
+    assert "People" in english and "Personas" not in english
+    assert "Personas" in spanish and "People" not in spanish
+    assert "Ana Lima" in spanish
