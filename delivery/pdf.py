@@ -17,10 +17,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
-import functools
 import hashlib
-import io
+import multiprocessing
 import os
 import tempfile
 import time
@@ -34,7 +34,9 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import gettext as _
 
+from delivery import pdf_pieces
 from delivery.handover import Entry, Handover, handover
 from delivery.render import Part, paragraphs, parts
 from statements.pages import statement_generation
@@ -48,35 +50,13 @@ def font_files() -> dict[str, Path]:
     return {"latin": Path(fontpkg.path(LATIN_FAMILY)), "arabic": Path(fontpkg.path(ARABIC_FAMILY))}
 
 
-@functools.cache
-def _fetcher_class() -> type:
-    """WeasyPrint is imported when a PDF is first made, not when the site starts (it takes
-    seconds to import, and most processes never make a PDF)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class ShippedFontsOnly(URLFetcher):
-        """Fetches the two shipped font files and ``data:`` URLs; refuses anything else (a
-        statement's image, a link someone put in the text): rendering never reaches the
-        network or another file."""
-
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
-            self.allowed = {path.resolve().as_uri(): path for path in font_files().values()}
-
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            path = self.allowed.get(url)
-            if path is not None:
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            raise ValueError(f"not fetched: {url[:80]}")
-
-    return ShippedFontsOnly
-
-
 def shipped_fonts_only() -> Any:
     """A URL fetcher for WeasyPrint that fetches the shipped fonts and nothing else."""
-    return _fetcher_class()()
+    return pdf_pieces.shipped_fonts_only(_font_paths())
+
+
+def _font_paths() -> tuple[str, ...]:
+    return tuple(str(path) for path in font_files().values())
 
 
 def css_string(text: str) -> str:
@@ -86,59 +66,132 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _stylesheet(listing: Handover, first_page: int) -> str:
+def _fonts_context() -> dict[str, str]:
     fonts = font_files()
-    return render_to_string("delivery/pdf.css", {
-        "latin_font": fonts["latin"].resolve().as_uri(),
-        "arabic_font": fonts["arabic"].resolve().as_uri(),
-        "footer": css_string(listing.version.title[:120]),
-        "first_page": first_page,
-    })
+    return {"latin_font": fonts["latin"].resolve().as_uri(),
+            "arabic_font": fonts["arabic"].resolve().as_uri()}
 
 
-def _documents(listing: Handover) -> Iterator[tuple[list[str], int]]:
-    """The parts gathered into documents of about NAMES_PER_DOCUMENT names: (html parts, names)."""
+def _documents(listing: Handover, names_per_document: int) -> Iterator[str]:
+    """The list's HTML in documents of about ``names_per_document`` names each, without page
+    numbers (they are stamped on once the pages are counted)."""
+    # The headings and counts are in the interface's language; the statement's text carries
+    # its own (delivery/_heading.html).
+    language = get_language() or settings.LANGUAGE_CODE
+    direction = "rtl" if get_language_bidi() else "ltr"
+    head = (f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
+            f'<meta charset="utf-8"><title></title><style>'
+            f'{render_to_string("delivery/pdf.css", _fonts_context())}</style></head><body>')
     gathered: list[str] = []
     names = 0
     part: Part
     for part in parts(listing, template="delivery/pdf_body.html", names=_names, request=None):
-        if part.is_names and names >= NAMES_PER_DOCUMENT:
-            yield gathered, names
+        if part.is_names and names >= names_per_document:
+            yield head + "".join(gathered) + "</body></html>"
             gathered, names = [], 0
         gathered.append(part.html)
         names += part.names
-    yield gathered, names
+    yield head + "".join(gathered) + "</body></html>"
 
 
 def _names(chunk: list[Entry], mark: Callable[[Entry], str]) -> str:
     return '<div class="names">' + paragraphs(chunk, mark) + "</div>"
 
 
-def write_pdf(listing: Handover, output: BinaryIO) -> int:
-    """Write the list's PDF to ``output``; returns its number of pages."""
-    from pypdf import PdfWriter
-    from weasyprint import HTML
+def page_number_content() -> str:
+    """"Page N of M" in the active language, as a CSS ``content`` value with the counters."""
+    marked = _("Page %(page)s of %(pages)s") % {"page": "\0page\0", "pages": "\0pages\0"}
+    pieces = marked.split("\0")
+    # Odd pieces are the counters' names, even ones the words around them.
+    return " ".join(f"counter({piece})" if index % 2 else css_string(piece)
+                    for index, piece in enumerate(pieces) if index % 2 or piece)
 
-    writer = PdfWriter()
-    fetcher = shipped_fonts_only()
-    pages = 0
-    # The headings and counts are in the interface's language; the statement's text carries
-    # its own (delivery/_heading.html).
+
+def _footers_html(listing: Handover, pages: int) -> str:
+    """A document of ``pages`` empty pages with nothing but the list's footers: its title,
+    "Page N of M"."""
     language = get_language() or settings.LANGUAGE_CODE
     direction = "rtl" if get_language_bidi() else "ltr"
-    for body, _names_in_it in _documents(listing):
-        html = (f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
-                f'<meta charset="utf-8"><title></title>'
-                f"<style>{_stylesheet(listing, pages + 1)}</style></head><body>"
-                + "".join(body) + "</body></html>")
-        document = HTML(string=html, url_fetcher=fetcher, base_url=settings.BASE_URL)
-        chunk = io.BytesIO(document.write_pdf())
-        del document, html
-        before = len(writer.pages)
-        writer.append(chunk)
-        pages += len(writer.pages) - before
-    writer.add_metadata({"/Title": listing.version.title, "/Creator": "undersigned"})
-    writer.write(output)
+    css = render_to_string("delivery/pdf_footer.css", {
+        **_fonts_context(), "footer": css_string(listing.version.title[:120]),
+        "page_number": page_number_content()})
+    return (f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
+            f'<meta charset="utf-8"><title></title><style>{css}</style></head><body>'
+            + "<div></div>" * pages + "</body></html>")
+
+
+# Pieces rendered at once, whatever the number of cores: each worker holds one piece's layout
+# (≈ 100 MB for 5,000 names), and a web or task process should not take a whole large server.
+MAX_WORKERS = 4
+
+
+def pdf_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def write_pdf(listing: Handover, output: BinaryIO, *,
+              names_per_document: int = NAMES_PER_DOCUMENT, workers: int | None = None) -> int:
+    """Write the list's PDF to ``output``; returns its number of pages.
+
+    The HTML of each piece of about ``names_per_document`` names is made here (the rows read,
+    the templates rendered in the active language); the pieces are laid out by WeasyPrint in
+    ``workers`` spawned processes at once (``pdf_workers()`` by default; a list of one piece is
+    laid out here, without a pool). The pieces carry no page numbers: once all are written and
+    their pages counted, one light document of the footers alone ("Page N of M") is laid out and
+    stamped onto each page as the pieces are joined."""
+    from pypdf import PdfReader, PdfWriter
+
+    workers = workers or pdf_workers()
+    pieces_expected = -(-(listing.organisations_named + listing.individuals_named)
+                        // max(1, names_per_document))
+    fonts = _font_paths()
+    base_url = settings.BASE_URL
+    with tempfile.TemporaryDirectory(prefix="handover-pdf-") as scratch:
+        paths: list[str] = []
+        pages_per_piece: list[int] = []
+        documents = _documents(listing, names_per_document)
+        if workers == 1 or pieces_expected <= 1:
+            for html in documents:
+                paths.append(os.path.join(scratch, f"{len(paths):05d}.pdf"))
+                pages_per_piece.append(pdf_pieces.render_piece(html, fonts, base_url, paths[-1]))
+                del html
+        else:
+            pages_per_piece = _render_in_pool(documents, fonts, base_url, scratch, paths,
+                                              min(workers, pieces_expected))
+        total = sum(pages_per_piece)
+        footers = os.path.join(scratch, "footers.pdf")
+        pdf_pieces.render_piece(_footers_html(listing, total), fonts, base_url, footers)
+        stamps = PdfReader(footers).pages
+        writer = PdfWriter()
+        for path in paths:
+            writer.append(path)
+        for page, stamp in zip(writer.pages, stamps, strict=True):
+            page.merge_page(stamp)
+        writer.add_metadata({"/Title": listing.version.title, "/Creator": "undersigned"})
+        writer.write(output)
+    return total
+
+
+def _render_in_pool(documents: Iterator[str], fonts: tuple[str, ...], base_url: str,
+                    scratch: str, paths: list[str], workers: int) -> list[int]:
+    """Lay out the pieces in ``workers`` spawned processes, at most two pieces per worker
+    waiting or in hand (the HTML of the rest is made as they finish: memory stays flat)."""
+    # Spawned, not forked: a web or task process has threads, open database connections and
+    # caches that a fork would copy half-way through; a spawned worker imports pdf_pieces alone.
+    context = multiprocessing.get_context("spawn")
+    pending: list[concurrent.futures.Future[int]] = []
+    pages: list[int] = []
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for _ in range(workers):  # the workers import WeasyPrint while the first piece is made
+            pool.submit(pdf_pieces.warm)
+        for html in documents:
+            paths.append(os.path.join(scratch, f"{len(paths):05d}.pdf"))
+            pending.append(pool.submit(pdf_pieces.render_piece, html, fonts, base_url,
+                                       paths[-1]))
+            del html
+            while len(pending) - len(pages) > 2 * workers:
+                pages.append(pending[len(pages)].result())
+        pages.extend(future.result() for future in pending[len(pages):])
     return pages
 
 

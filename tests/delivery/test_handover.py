@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from core.roles import EDITOR, MODERATOR
@@ -138,23 +139,36 @@ def test_an_arabic_name_comes_back_out_of_the_pdf(statement):
     assert "ليلى" in text and "أحمد" in text
 
 
-def test_a_long_list_is_split_into_documents_with_pages_numbered_on(statement, monkeypatch):
-    monkeypatch.setattr(pdf, "NAMES_PER_DOCUMENT", 100)
+def test_a_long_list_is_laid_out_in_pieces_numbered_on_with_every_name_once_in_order(
+        statement, monkeypatch):
     monkeypatch.setattr(handover, "CHUNK", 100)
     Signature.objects.bulk_create([
         Signature(statement=statement, kind="individual", name=f"Person {n:04d}",
                   email=f"p{n}@example.org", sort_name=f"person {n:04d}",
                   status=Signature.Status.VISIBLE, confirmed_at=timezone.now())
-        for n in range(450)])
+        for n in range(1200)])
     reconcile_counts([statement])
     output = io.BytesIO()
-    pages = pdf.write_pdf(handover.handover(statement), output)
+    # Pieces of 300 names laid out by two worker processes at once.
+    pages = pdf.write_pdf(handover.handover(statement), output, names_per_document=300,
+                          workers=2)
     reader = PdfReader(io.BytesIO(output.getvalue()))
-    assert len(reader.pages) == pages >= 5
+    assert len(reader.pages) == pages >= 4
     texts = [page.extract_text() for page in reader.pages]
-    assert all(text.rstrip().endswith(str(number)) for number, text in enumerate(texts, 1))
+    for number, text in enumerate(texts, 1):
+        assert f"Page {number} of {pages}" in text
+        assert text.count("Page ") == 1  # one footer per page, no number left from a piece
     joined = "\n".join(texts)
-    assert all(f"Person {n:04d}" in joined for n in range(450))
+    found = re.findall(r"Person (\d{4})", joined)
+    assert found == [f"{n:04d}" for n in range(1200)]
+
+
+def test_the_page_numbers_speak_the_visitors_language(statement):
+    sign(statement, "Ana Lima", n=1)
+    output = io.BytesIO()
+    with translation.override("es"):
+        pages = pdf.write_pdf(handover.handover(statement), output)
+    assert f"Página 1 de {pages}" in pdf_text(output.getvalue())
 
 
 def test_the_pdf_fetches_nothing_but_the_shipped_fonts():
