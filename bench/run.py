@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.handover_pdf import bench_handover_pdf  # noqa: E402
 from bench.harness import (  # noqa: E402
     POSTGRES_URL,
     App,
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "thread,mail,export,weight,search,postgres,viral,sharecard,updates")
+                        "thread,mail,export,weight,search,postgres,viral,sharecard,handover")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -141,6 +143,8 @@ def main() -> None:
             checked("sharecard", lambda: bench_sharecard(env, plan))
         if wanted("export"):
             checked("export", lambda: bench_export(env, "million", plan.million_signatures))
+        if wanted("handover"):  # in process, its own statements (bench/handover_pdf.py)
+            checked("handover", lambda: bench_handover_pdf(env))
         if use_postgres:
             pg_env = environment(workdir / "data-pg", POSTGRES_URL, smtp.port, port)
             if wanted("postgres"):

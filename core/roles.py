@@ -21,6 +21,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "signatures": {"signature": ("add", "change", "view", "moderate", "export",
                                      "export_emails")},
+        # Deliveries are recorded, never edited (delivery/admin.py).
+        "delivery": {"delivery": ("add", "view")},
         "comments": {"comment": ("change", "view", "moderate"), "ban": ("view",)},
         # News to signers (updates/): "send" publishes and mails them.
         "updates": {"update": ("add", "change", "delete", "view", "send"),

@@ -184,6 +184,12 @@ class SignatureAdmin(admin.ModelAdmin):
                 links.append((reverse("admin:signatures_signature_export",
                                       args=[int(statement_id)]),
                               _("Export the public list (CSV)")))
+                # The list to hand over (the delivery app, above this one: named by its URL).
+                slug = Statement.objects.filter(pk=int(statement_id)).values_list(
+                    "slug", flat=True).first()
+                if slug is not None:
+                    links.append((reverse("delivery:print", args=[slug]),
+                                  _("Printable list and PDF")))
             if request.user.has_perm("signatures.export_emails"):
                 links.append((reverse("admin:signatures_signature_export_emails",
                                       args=[int(statement_id)]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
@@ -121,8 +122,9 @@ def test_emails_only_for_editors_with_the_permission(editor_client, moderator_cl
 
 def _csv(response) -> list[list[str]]:
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte order mark spreadsheets read UTF-8 by
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def test_exports_are_streamed_neutralised_gated_and_logged(editor_client, moderator_client,
@@ -135,7 +137,8 @@ def test_exports_are_streamed_neutralised_gated_and_logged(editor_client, modera
     actions.do_approve(Signature.objects.filter(pk=hidden.pk), actor=None)
     url = f"{QUEUE}export/{statement.pk}/"
     rows = _csv(moderator_client.get(url))
-    assert rows[0] == exports.PUBLIC_COLUMNS
+    assert rows[0] == ["Kind", "Name", "Organisation", "Role", "Country", "Comment",
+                       "Confirmed at"]
     names = [row[1] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://x\")" in names and "'+1 Plus" in names
     assert "'-minus" in names and "'@at" in names and "'\tTab" in names
@@ -143,7 +146,7 @@ def test_exports_are_streamed_neutralised_gated_and_logged(editor_client, modera
     assert not any("@example.org" in cell for row in rows for cell in row)
     assert moderator_client.get(f"{url}emails/").status_code == 403
     with_emails = _csv(editor_client.get(f"{url}emails/"))
-    assert "email" in with_emails[0]
+    assert "Email" in with_emails[0]
     assert any("s20@example.org" in row for row in with_emails)
     entries = list(AuditEntry.objects.values_list("action", "actor_name"))
     assert ("signature.export", "mo") in entries
@@ -167,3 +170,22 @@ def test_staff_without_permission_cannot_moderate(statement, client):
     client.force_login(user)
     assert client.get(QUEUE).status_code == 403
     assert client.get(f"{QUEUE}export/{statement.pk}/").status_code == 403
+
+
+def test_export_opens_in_a_spreadsheet_in_the_editors_language(editor_client, statement,
+                                                                settings):
+    """A Spanish-speaking editor gets Spanish column names, a byte order mark and times to
+    the second in the site's time zone, with its offset."""
+    settings.TIME_ZONE = "America/Santiago"
+    signature = held(statement, "Señora Ñandú", n=1, country="Chile")
+    actions.do_approve(Signature.objects.filter(pk=signature.pk), actor=None)
+    Signature.objects.filter(pk=signature.pk).update(
+        confirmed_at=datetime(2026, 7, 1, 15, 4, 5, 123456, tzinfo=UTC))
+    rows = _csv(editor_client.get(f"{QUEUE}export/{statement.pk}/emails/",
+                                  HTTP_ACCEPT_LANGUAGE="es"))
+    assert rows[0][:7] == ["Tipo", "Nombre", "Organización", "Cargo", "País", "Comentario",
+                           "Confirmada el"]
+    assert "Correo electrónico" in rows[0]
+    [row] = rows[1:]
+    assert row[1] == "Señora Ñandú"
+    assert row[6] == "2026-07-01T11:04:05-04:00"  # no microseconds; Santiago's winter offset

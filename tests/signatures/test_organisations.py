@@ -205,7 +205,7 @@ def test_the_editors_export_names_the_representative_and_the_public_one_does_not
     confirm(anon, links["confirm"])
     approve(signature)
     [row] = _csv(exports.export_rows(statement, with_emails=True))
-    assert (row["kind"], row["name"], row["organisation"], row["role"], row["email"]) == (
+    assert (row["Kind"], row["Name"], row["Organisation"], row["Role"], row["Email"]) == (
         "organisation", REPRESENTATIVE, SHOWN, ROLE, "rosa@example.org")
     [public] = _csv(exports.export_rows(statement, with_emails=False))
-    assert (public["name"], public["organisation"], public["role"]) == ("", SHOWN, "")
+    assert (public["Name"], public["Organisation"], public["Role"]) == ("", SHOWN, "")
