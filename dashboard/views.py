@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 from django.utils.translation import gettext
 
 from dashboard import drawing
@@ -20,6 +21,7 @@ from statements.models import Statement
 PERMISSION = "statements.change_statement"
 
 
+@require_safe
 def statement_dashboard(request: HttpRequest, statement_id: int) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
