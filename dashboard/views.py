@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_safe
 from django.utils.translation import gettext
+from django.views.decorators.http import require_safe
 
 from dashboard import drawing
 from dashboard.figures import figures
