@@ -82,5 +82,5 @@ def charts(found: Figures) -> list[Chart]:
          Bar(label=confirmed, value=found.confirmed,
              text=f"{number(found.confirmed)} ({percent(found.confirmed, found.received)})",
              cells=(number(found.confirmed), percent(found.confirmed, found.received)))],
-        headers=("", pgettext("how many", "Number"), gettext("Share")))
+        headers=(gettext("Sign-ons"), pgettext("how many", "Number"), gettext("Share")))
     return [hours, days, kinds, countries, languages, rate]
