@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dashboard import bench_dashboard  # noqa: E402
 from bench.harness import (  # noqa: E402
     POSTGRES_URL,
     App,
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
-                        "thread,mail,export,weight,search,postgres,viral,sharecard")
+                        "thread,mail,export,weight,search,postgres,viral,sharecard,dashboard")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -136,6 +137,8 @@ def main() -> None:
         app.stop()
         if wanted("sharecard"):  # in process: no server, no data
             checked("sharecard", lambda: bench_sharecard(env, plan))
+        if wanted("dashboard"):  # in process: the editors' dashboard and the tallies' cost
+            checked("dashboard", lambda: bench_dashboard(env, plan))
         if wanted("export"):
             checked("export", lambda: bench_export(env, "million", plan.million_signatures))
         if use_postgres:
