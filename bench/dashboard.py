@@ -71,7 +71,10 @@ def render(slug: str, signatures: int, count: int) -> dict[str, Any]:
     statement = _statement(slug, signatures)
     user = User.objects.filter(username="bench-editor").first() or \
         User.objects.create_superuser("bench-editor", "", "bench-editor-password-1")
-    client = Client()
+    from django.conf import settings
+
+    host = next((h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".")), "localhost")
+    client = Client(HTTP_HOST=host if host != "*" else "localhost")
     client.force_login(user)
     url = f"/admin/dashboard/{statement.pk}/"
     response = client.get(url)  # warm: templates compiled, statement row cached

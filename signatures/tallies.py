@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Q
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Cast, Substr
 
 from core import inserts
 from signatures.models import CountryTally, Signature, SignOnTally
@@ -189,10 +189,10 @@ def recount(signatures: Any = None, statement_ids: Iterable[int] | None = None) 
                                     ("visible", "confirmed_at",
                                      Q(status="visible", confirmed_at__isnull=False))):
         for statement_id, hour, kind, language, count in (
-                queryset.filter(condition).annotate(hour=TruncHour(when, tzinfo=UTC))
+                queryset.filter(condition).annotate(hour=_hour_text(when))
                 .values_list("statement_id", "hour", "kind", "language")
                 .annotate(number=Count("id")).order_by()):
-            hour_key = ((statement_id, hour_of(hour), kind, language), column)
+            hour_key = ((statement_id, _parse_hour(hour), kind, language), column)
             hours[hour_key] = hours.get(hour_key, 0) + count
     countries: dict[CountryKey, int] = {}
     for statement_id, country, number in (queryset.filter(confirmed)
@@ -201,6 +201,17 @@ def recount(signatures: Any = None, statement_ids: Iterable[int] | None = None) 
         key = (statement_id, country_key(country))
         countries[key] = countries.get(key, 0) + number
     return hours, countries
+
+
+def _hour_text(field: str) -> Substr:
+    """"2026-03-01 14", the UTC hour of a moment as the database writes it: SQLite stores UTC
+    text, and Django's PostgreSQL sessions run in UTC. Grouping by this is native on both;
+    ``TruncHour`` is a Python function per row on SQLite (minutes at a million rows)."""
+    return Substr(Cast(field, models.CharField()), 1, 13)
+
+
+def _parse_hour(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 def kept(statement_ids: Iterable[int] | None = None) -> Tallies:
