@@ -80,19 +80,31 @@ def render(slug: str, signatures: int, count: int) -> dict[str, Any]:
     response = client.get(url)  # warm: templates compiled, statement row cached
     assert response.status_code == 200, response.status_code
     assert b"By country" in response.content
-    timings = []
+    # Paired with the admin's index page, rendered alternately in the same process: the floor
+    # of any admin page here (sessions, two-factor middleware, the admin's base template). CPU
+    # time as well as wall time: on a machine shared with other jobs the wall time measures
+    # the queue for a core too.
+    timings: dict[str, list[float]] = {"wall": [], "cpu": [], "index_wall": [], "index_cpu": []}
     for _ in range(count):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
+        for target, prefix in ((url, ""), ("/admin/", "index_")):
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(target)
+            timings[f"{prefix}cpu"].append((time.process_time() - cpu) * 1000)
+            timings[f"{prefix}wall"].append((time.perf_counter() - wall) * 1000)
+            assert response.status_code == 200
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
-    return {"median_ms": statistics.median(timings), "p95_ms": _percentile(timings, 0.95),
+    return {"median_ms": statistics.median(timings["wall"]),
+            "p95_ms": _percentile(timings["wall"], 0.95),
+            "cpu_median_ms": statistics.median(timings["cpu"]),
+            "cpu_p95_ms": _percentile(timings["cpu"], 0.95),
+            "index_median_ms": statistics.median(timings["index_wall"]),
+            "index_cpu_median_ms": statistics.median(timings["index_cpu"]),
             "n": count, "queries": len(captured.captured_queries),
             "signatures": signatures,
             "tally_rows": SignOnTally.objects.filter(statement=statement).count(),
-            "country_rows": CountryTally.objects.filter(statement=statement).count()}
+            "country_rows": CountryTally.objects.filter(statement=statement).count(),
+            "load": os.getloadavg()[0]}
 
 
 def intake(batch: int, rounds: int) -> dict[str, Any]:
@@ -164,8 +176,11 @@ def bench_dashboard(env: dict[str, str], plan: Any) -> None:
     shown, taken = result["render"], result["intake"]
     record(Result(f"editors' dashboard rendered, {shown['signatures']:,} signatures",
                   shown["median_ms"], "ms (median)",
-                  reference=f"p95 {shown['p95_ms']:.1f} ms over {shown['n']} renders; "
-                  f"{shown['queries']} queries; {shown['tally_rows']} tally rows",
+                  reference=f"p95 {shown['p95_ms']:.1f} ms over {shown['n']} renders; CPU "
+                  f"{shown['cpu_median_ms']:.1f} ms (p95 {shown['cpu_p95_ms']:.1f}); the admin's "
+                  f"index {shown['index_median_ms']:.1f} ms (CPU "
+                  f"{shown['index_cpu_median_ms']:.1f}); {shown['queries']} queries; "
+                  f"{shown['tally_rows']} tally rows",
                   target=f"≤ {DASHBOARD_TARGET_MS} ms",
                   ratio=f"{shown['median_ms'] / DASHBOARD_TARGET_MS:.2f} × budget",
                   met=shown["p95_ms"] <= DASHBOARD_TARGET_MS))

@@ -9,13 +9,15 @@ it. Every label is escaped here: country names are whatever signers typed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 
 from django.utils.formats import number_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 INK = "#1f1f1f"
 BAR = "#35557a"  # 7.3:1 on white: the bars stand out without relying on hue
@@ -59,9 +61,30 @@ class Chart:
     headers: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
 
+    @property
+    def table(self) -> SafeString:
+        """The data table: a caption, a header row and one row per bar, the first cell a row
+        header. Written here rather than by template loops: a chart of 48 hours has 150 cells,
+        and the template language costs ~10 µs per tag."""
+        head = "".join(f'<th scope="col">{escape(header)}</th>' for header in self.headers)
+        body = "".join(
+            f'<tr><th scope="row">{escape(row[0])}</th>'
+            + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:]) + "</tr>"
+            for row in self.rows)
+        return mark_safe(  # noqa: S308 - every value escaped above
+            f"<table><caption>{escape(self.description)}</caption><thead><tr>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table>")
+
+
+@functools.cache
+def _separator(language: str | None) -> str:
+    """The thousands separator of the language, read once from Django's format files."""
+    return number_format(1000, force_grouping=True)[1:-3]
+
 
 def number(value: int) -> str:
-    return number_format(value, force_grouping=True)
+    """``1,234,567`` in English, ``1.234.567`` in Spanish (Django's grouping in threes)."""
+    return f"{value:,}".replace(",", _separator(get_language()))
 
 
 def nice_top(largest: int) -> tuple[int, int]:

@@ -3,9 +3,9 @@ language: which numbers each chart shows, and how its labels read."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from django.utils import formats
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS
 from django.utils.translation import get_language_info, gettext, pgettext
 
 from dashboard.charts import Bar, Chart, bar_chart, column_chart, number
@@ -25,19 +25,35 @@ def language_name(code: str) -> str:
         return code
 
 
-def _day(day: date) -> str:
-    return formats.date_format(day, "j M")
+class Dates:
+    """Dates written as Django's "j M" and "l j F Y" formats write them, with the month and
+    day names translated once per render instead of once per bar (a year of days is 365)."""
+
+    def __init__(self) -> None:
+        self.months = {n: str(name) for n, name in MONTHS.items()}
+        self.short_months = {n: str(name).title() for n, name in MONTHS_3.items()}
+        self.weekdays = {n: str(name) for n, name in WEEKDAYS.items()}
+
+    def short(self, day: date) -> str:
+        return f"{day.day} {self.short_months[day.month]}"
+
+    def long(self, day: date) -> str:
+        return f"{self.weekdays[day.weekday()]} {day.day} {self.months[day.month]} {day.year}"
+
+    def hour(self, moment: datetime) -> str:
+        return f"{self.short(moment)}, {moment:%H:%M}"
 
 
 def charts(found: Figures) -> list[Chart]:
     zone = site_zone()
+    dates = Dates()
     received, confirmed = gettext("Received"), gettext("Confirmed")
     hours = column_chart(
         gettext("Sign-ons confirmed per hour, last %(hours)s hours") % {"hours": HOURS},
         gettext("Confirmed sign-ons in each hour, times in %(zone)s; %(total)s in all.") % {
             "zone": zone.key, "total": number(sum(c for _h, _r, c in found.hours))},
-        [Bar(label=formats.time_format(hour.astimezone(zone), "H:i"), value=confirmed_n,
-             name=formats.date_format(hour.astimezone(zone), "j M, H:i"),
+        [Bar(label=f"{hour.astimezone(zone):%H:%M}", value=confirmed_n,
+             name=dates.hour(hour.astimezone(zone)),
              cells=(number(received_n), number(confirmed_n)))
          for hour, received_n, confirmed_n in found.hours],
         headers=(gettext("Hour"), received, confirmed))
@@ -45,7 +61,7 @@ def charts(found: Figures) -> list[Chart]:
         gettext("Sign-ons confirmed per day, whole campaign"),
         gettext("Confirmed sign-ons on each day, in %(zone)s; %(total)s in all.") % {
             "zone": zone.key, "total": number(found.confirmed)},
-        [Bar(label=_day(day), value=confirmed_n, name=formats.date_format(day, "l j F Y"),
+        [Bar(label=dates.short(day), value=confirmed_n, name=dates.long(day),
              cells=(number(received_n), number(confirmed_n)))
          for day, received_n, confirmed_n in found.days],
         headers=(gettext("Day"), received, confirmed))

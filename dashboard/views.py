@@ -3,6 +3,8 @@ accounts.middleware, never cached)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,16 @@ from statements.models import Statement
 PERMISSION = "statements.change_statement"
 
 
+def _admin_context(request: HttpRequest) -> dict[str, Any]:
+    """What the admin's base template needs, as ``admin.site.each_context`` gives it, without
+    the list of every app and model for the navigation sidebar (the page has breadcrumbs):
+    building that list checks each model's permissions, a third of the page's time."""
+    site = admin.site
+    return {"site_title": site.site_title, "site_header": site.site_header,
+            "site_url": site.site_url, "has_permission": site.has_permission(request),
+            "available_apps": [], "is_popup": False, "is_nav_sidebar_enabled": False}
+
+
 @require_safe
 def statement_dashboard(request: HttpRequest, statement_id: int) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
@@ -35,7 +47,7 @@ def statement_dashboard(request: HttpRequest, statement_id: int) -> HttpResponse
                       + f"?status__exact=held&statement__id__exact={statement.pk}")
     title = gettext("Dashboard: %(title)s") % {"title": statement.title}
     return TemplateResponse(request, "dashboard/statement.html", {
-        **admin.site.each_context(request), "title": title, "statement": statement,
+        **_admin_context(request), "title": title, "statement": statement,
         "figures": found, "charts": drawing.charts(found), "held": held,
         "comments_queue": comments_queue,
         "rate": drawing.percent(found.confirmed, found.received)})
