@@ -79,3 +79,18 @@ def test_the_chart_is_in_the_reader_s_language(anon) -> None:
     chart = chart_of(anon.get("/es/s/water-is-life/").content.decode())
     assert chart
     assert "Sign-ons per day" not in chart
+
+
+def test_the_page_with_the_chart_and_the_dashboard_are_valid_html(anon, client_of) -> None:
+    from core.roles import EDITOR
+    from tests.dashboard.conftest import staff
+    from tests.htmlcheck import html_errors
+
+    statement = make_statement(signature_moderation="none", show_daily_chart=True)
+    for name, country in (("Ana", "Chile"), ("Ben", "<i>Peru</i>")):
+        actions.do_confirm(sign(anon, statement, name=name, country=country))
+    pages = {"statement page": anon.get(PAGE).content.decode(),
+             "dashboard": client_of(staff("edna", EDITOR))
+             .get(f"/admin/dashboard/{statement.pk}/").content.decode()}
+    assert chart_of(pages["statement page"])
+    assert html_errors(pages) == {}
