@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.handover_pdf import bench_handover_pdf  # noqa: E402
+from bench.dashboard import bench_dashboard  # noqa: E402
 from bench.harness import (  # noqa: E402
     POSTGRES_URL,
     App,
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "thread,mail,export,weight,search,postgres,viral,sharecard,updates,"
                         "handover")
+                        "thread,mail,export,weight,search,postgres,viral,sharecard,dashboard")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -141,6 +143,8 @@ def main() -> None:
             bench_updates(plan.quick)
         if wanted("sharecard"):  # in process: no server, no data
             checked("sharecard", lambda: bench_sharecard(env, plan))
+        if wanted("dashboard"):  # in process: the editors' dashboard and the tallies' cost
+            checked("dashboard", lambda: bench_dashboard(env, plan))
         if wanted("export"):
             checked("export", lambda: bench_export(env, "million", plan.million_signatures))
         if wanted("handover"):  # in process, its own statements (bench/handover_pdf.py)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -27,6 +27,8 @@ from core import audit, inserts
 from core.addresses import mailbox
 from core.mail import absolute, queue_mail
 from core.rendering import render_comment
+from signatures.models import Signature
+from statements.actions import signature_moderators
 from statements.models import Statement
 from statements.pages import statement_changed
 
@@ -388,24 +390,79 @@ def moderators() -> list[Any]:
     return [u for u in users if u.email]
 
 
+@dataclass(frozen=True)
+class HeldOrganisations:
+    """The organisation sign-ons of one statement waiting for review, for the digest: named
+    only when their signer asked for the name to be shown (the others are counted)."""
+
+    statement: Statement
+    total: int
+    names: list[str]
+    queue_url: str
+
+
+# Named organisations per statement in the digest; the queue has them all.
+DIGEST_NAMES = 10
+
+
+def held_organisations() -> list[HeldOrganisations]:
+    """Per statement, the organisation sign-ons held for review (the signatures' status index;
+    a handful of queries whatever their number)."""
+    held = Signature.objects.held().organisations()
+    counts = dict(held.values_list("statement_id").annotate(total=Count("id")).order_by())
+    if not counts:
+        return []
+    queue = reverse("admin:signatures_signature_changelist")
+    found = []
+    for statement in Statement.objects.filter(pk__in=counts).order_by("pk"):
+        names = list(held.filter(statement=statement, show_name=True)
+                     .order_by("confirmed_at", "pk")
+                     .values_list("organisation_name", flat=True)[:DIGEST_NAMES])
+        found.append(HeldOrganisations(
+            statement=statement, total=counts[statement.pk], names=names,
+            queue_url=absolute(f"{queue}?statement={statement.pk}&status=held"
+                               "&kind__exact=organisation")))
+    return found
+
+
 def send_moderation_digest(now: datetime | None = None) -> int:
-    """One mail per moderator listing the held comments, sent only when new ones arrived since
-    the last digest. Returns the number of mails queued. Safe to call as often as wanted."""
+    """One mail per moderator listing the held comments and the organisation sign-ons held for
+    review, sent only when new ones arrived since the last digest. Each moderator is told of
+    what they may moderate. Returns the number of mails queued. Safe to call as often as
+    wanted."""
     now = now or timezone.now()
     with transaction.atomic():
         site = ModerationSettings.objects.select_for_update().get_or_create(pk=1)[0]
         held = Comment.objects.held()
         new = held.filter(created_at__gt=site.last_digest_at) if site.last_digest_at else held
-        if not new.exists():
+        # A sign-on becomes held when confirmed or when its signer's correction sends it back.
+        held_signatures = Signature.objects.held().organisations()
+        new_signatures = (held_signatures.filter(updated_at__gt=site.last_digest_at)
+                          if site.last_digest_at else held_signatures)
+        new_comments, new_organisations = new.count(), new_signatures.count()
+        if not (new_comments or new_organisations):
             return 0
         comments = list(held.select_related("statement").order_by("created_at")[:100])
         total = held.count()
+        organisations = held_organisations()
         queue_url = absolute(reverse("admin:comments_comment_changelist") + "?status__exact=held")
+        comment_moderators = {user.pk: user for user in moderators()}
+        sign_on_moderators = {user.pk: user for user in signature_moderators()}
         sent = 0
-        for user in moderators():
+        for pk, user in {**comment_moderators, **sign_on_moderators}.items():
+            shows_comments = pk in comment_moderators and bool(total)
+            shows_organisations = pk in sign_on_moderators and bool(organisations)
+            if not (shows_comments or shows_organisations):
+                continue
             queue_mail(user.email, "comments/mail/digest.txt",
-                       {"comments": comments, "total": total, "new": new.count(),
-                        "queue_url": queue_url}, language="en", data_rights=False)
+                       {"comments": comments if shows_comments else [],
+                        "total": total if shows_comments else 0, "new": new_comments,
+                        "queue_url": queue_url,
+                        "organisations": organisations if shows_organisations else [],
+                        "organisations_total": sum(o.total for o in organisations)
+                        if shows_organisations else 0,
+                        "new_organisations": new_organisations},
+                       language="en", data_rights=False)
             sent += 1
         ModerationSettings.objects.filter(pk=1).update(last_digest_at=now)
         ModerationSettings.changed()

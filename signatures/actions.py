@@ -5,6 +5,7 @@ signatures.intake, which applies them in batches."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from core import audit, sealed
-from signatures import intake
+from signatures import intake, tallies
 from signatures.intake import SignerDetails as SignerDetails  # re-exported: do_sign takes one
 from signatures.models import Signature, SignatureCounter
 from signatures.tasks import (
@@ -123,6 +124,7 @@ def do_record_organisation(statement: Statement, name: str, *, actor: Any = None
                           revision=current_revision(statement), language=statement.language)
     signature.save()
     _apply_counts(signature, (0, 0))
+    tallies.record_change(Counter(), tallies.contribution(signature))
     audit.record(actor, "signature.record_organisation", signature, statement=statement.pk)
     return signature
 
@@ -169,6 +171,7 @@ def do_confirm(signature: Signature) -> Signature:
     if signature.status != Signature.Status.UNCONFIRMED:
         raise NotConfirmable
     before = _counted(signature)
+    tallied = tallies.contribution(signature)
     statement = signature.statement
     signature.confirmed_at = timezone.now()
     signature.revision = current_revision(statement)
@@ -181,6 +184,7 @@ def do_confirm(signature: Signature) -> Signature:
     signature.save(update_fields=["status", "confirmed_at", "revision", "organisation",
                                   "updated_at"])
     _apply_counts(signature, before)
+    tallies.record_change(tallied, tallies.contribution(signature))
     return signature
 
 
@@ -193,6 +197,7 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
     if signature.status == Signature.Status.WITHDRAWN:
         raise NotConfirmable
     before = _counted(signature)
+    tallied = tallies.contribution(signature)
     fields = {"name": changes["name"], "role": changes["role"], "country": changes["country"],
               "comment": changes["comment"], "show_name": changes["show_name"],
               # Absent when a caller does not offer the consent: it stays as it is.
@@ -218,6 +223,7 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
         _link_organisation(signature)
     signature.save()
     _apply_counts(signature, before)
+    tallies.record_change(tallied, tallies.contribution(signature))
     _drop_orphans(signature, unlinked)
     return signature
 
@@ -229,6 +235,7 @@ def do_withdraw(signature: Signature) -> Signature:
     if signature.status == Signature.Status.WITHDRAWN:
         return signature
     before = _counted(signature)
+    tallied = tallies.contribution(signature)
     unlinked = signature.organisation_id
     signature.status = Signature.Status.WITHDRAWN
     for field in ("name", "organisation_name", "role", "country", "email", "comment", "ip_hash"):
@@ -237,6 +244,7 @@ def do_withdraw(signature: Signature) -> Signature:
     signature.comment_approved = False
     signature.save()
     _apply_counts(signature, before)
+    tallies.record_change(tallied, tallies.contribution(signature))
     _drop_orphans(signature, unlinked)
     return signature
 
@@ -263,11 +271,13 @@ def do_approve(signatures: QuerySet[Signature], *, actor: Any) -> int:
             if signature.status not in (Signature.Status.HELD, Signature.Status.REJECTED):
                 continue
             before = _counted(signature)
+            tallied = tallies.contribution(signature)
             signature.status = Signature.Status.VISIBLE
             signature.comment_approved = bool(signature.comment)
             _link_organisation(signature)
             signature.save()
             _apply_counts(signature, before)
+            tallies.record_change(tallied, tallies.contribution(signature))
             audit.record(actor, "signature.approve", signature,
                          statement=signature.statement_id,
                          organisation=signature.organisation_id)
@@ -286,9 +296,11 @@ def do_reject(signatures: QuerySet[Signature], *, actor: Any) -> int:
             if signature.status not in (Signature.Status.HELD, Signature.Status.VISIBLE):
                 continue
             before = _counted(signature)
+            tallied = tallies.contribution(signature)
             signature.status = Signature.Status.REJECTED
             signature.save(update_fields=["status", "updated_at"])
             _apply_counts(signature, before)
+            tallies.record_change(tallied, tallies.contribution(signature))
             _drop_orphans(signature, signature.organisation_id)
             if signature.statement.rejection_message.strip() and signature.email:
                 queue_signer_mail(signature, "rejected", signature.language)

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.data_rights import PersonalData
 from core.mail import absolute
-from signatures import actions, intake
+from signatures import actions, intake, tallies
 from signatures.models import Signature, new_token_salt
 from statements.actions import remove_orphaned_organisations
 from statements.pages import statement_changed
@@ -76,6 +76,10 @@ def erase(address: str) -> int:
             elif not signature.comment_approved:
                 fields.update(comment="")
             Signature.objects.filter(pk=signature.pk).update(**fields)
+            if "country" in fields:  # its place in the count stays, not in its country's
+                tallied = tallies.contribution(signature)
+                signature.country = ""
+                tallies.record_change(tallied, tallies.contribution(signature))
         else:
             # Held, rejected or already withdrawn: nothing public; withdrawing erases it all and
             # keeps the counters right.

@@ -36,6 +36,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from core import inserts
+from signatures import tallies
 from signatures.models import Signature, SignOn, new_token_salt, shown_name, sort_key
 from signatures.tasks import mail_again, mail_confirmations
 from statements.models import Statement
@@ -161,6 +162,7 @@ def _store(pending: list[Pending]) -> None:
     for pk, statement_id, email, _language in pending:
         first.setdefault((statement_id, email), pk)
     stored = _insert_signatures(list(first.values()))
+    tallies.count_received([pk for pk, _statement_id, _email in stored])
     for chunk in batched([pk for pk, _statement_id, _email in stored], MAIL_CHUNK):
         mail_confirmations.enqueue(signature_ids=list(chunk))
     new = {(statement_id, email) for _pk, statement_id, email in stored}

@@ -240,3 +240,58 @@ class SignOn(models.Model):
 
     def __str__(self) -> str:
         return f"sign-on #{self.pk} on statement {self.statement_id}"
+
+
+class SignOnTally(models.Model):
+    """Sign-ons of a statement in one UTC hour, of one kind, in one language version: kept as
+    they arrive and are confirmed (signatures.tallies), so the editors' dashboard and the public
+    per-day chart read a few hundred rows, never the signatures table (docs/dashboard.md).
+
+    ``received``: sign-ons stored by the intake in that hour (an arrival stays counted).
+    ``confirmed``: sign-ons through the form confirmed in that hour that still count (held,
+    visible or rejected; a withdrawal takes one out). ``visible``: sign-ons confirmed in that
+    hour that are on the public list now, the editors' recorded organisations included.
+    """
+
+    # No index of its own: the unique constraint below starts with the statement.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    hour = models.DateTimeField()  # the start of the hour, in UTC
+    # Derived from the hour when the row is made: the date in the site's time zone.
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=Signature.Kind.choices)
+    language = models.CharField(max_length=12)
+    received = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
+    visible = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sign-on tally")
+        verbose_name_plural = _("sign-on tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "hour", "kind", "language"],
+                                    name="signon_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.hour:%Y-%m-%d %H}h {self.kind} {self.language}"
+
+
+class CountryTally(models.Model):
+    """Confirmed sign-ons through the form of a statement per country, the country as typed
+    normalised for grouping (``signatures.tallies.country_key``)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    country = models.CharField(max_length=100, blank=True)
+    confirmed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("country tally")
+        verbose_name_plural = _("country tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "country"], name="country_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.country or '-'}: {self.confirmed}"

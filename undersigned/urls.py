@@ -12,6 +12,7 @@ urlpatterns = [
     # Editors sign in through accounts (throttled, with two-factor), not the admin's own view.
     path("admin/login/", account_views.login, name="login"),
     path("admin/account/", include("accounts.urls")),
+    path("admin/dashboard/", include("dashboard.admin_urls")),
     path("admin/", admin.site.urls),
     re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
     re_path(r"^theme/(?P<accent>[0-9a-fA-F]{6})\.css$", core_views.theme, name="theme"),
