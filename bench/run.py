@@ -74,8 +74,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "thread,mail,export,weight,search,postgres,viral,sharecard,updates,"
-                        "handover")
-                        "thread,mail,export,weight,search,postgres,viral,sharecard,dashboard")
+                        "handover,dashboard")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
