@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.handover_pdf import bench_handover_pdf  # noqa: E402
 from bench.dashboard import bench_dashboard  # noqa: E402
+from bench.handover_pdf import bench_handover_pdf  # noqa: E402
 from bench.harness import (  # noqa: E402
     POSTGRES_URL,
     App,
