@@ -40,7 +40,7 @@ def test_updates_are_shown_in_the_readers_language_or_else_in_their_own(anon, st
     make_update(statement, title="Only in English")
     spanish = anon.get("/es/s/water-is-life/").content.decode()
     assert "Entregamos la carta" in spanish and "<strong>recibió</strong>" in spanish
-    assert "Actualizaciones" in spanish
+    assert "Novedades" in spanish
     # The untranslated one is there in English, marked as English.
     assert '<h3 id="update-' in spanish and 'lang="en" dir="ltr">Only in English</h3>' in spanish
     english = anon.get("/en/s/water-is-life/").content.decode()
