@@ -1,10 +1,15 @@
 """The list as a PDF, with WeasyPrint: fast and in flat memory for 100,000 names.
 
-* **Chunks.** WeasyPrint keeps a whole document's layout in memory, and lays out a long list
-  in time that grows faster than its length. The list is rendered as a run of small documents
-  of about NAMES_PER_DOCUMENT names each (each starts on a new page, its page numbers following
-  on from the one before), each written to PDF and appended to the output with pypdf, then
-  dropped: memory holds one chunk's layout and the (small) PDF written so far.
+* **Pieces, laid out in parallel.** WeasyPrint keeps a whole document's layout in memory, and
+  lays out a long list in time that grows faster than its length. The list is cut into
+  documents of about NAMES_PER_DOCUMENT names (each starts on a new page). This process reads
+  the rows and makes each piece's HTML; a small pool of *spawned* processes (pdf_pieces: no
+  Django in them) lays the pieces out at once, each written to a PDF file in a scratch folder.
+* **Page numbers stamped on after.** A piece's first page number is only known once the pieces
+  before it are laid out, so the pieces carry no footer. Once all are written and their pages
+  counted, one light document of the footers alone (the title, "Page N of M" in the list's
+  language) is laid out and stamped onto each page (pypdf ``merge_page``) as the pieces are
+  joined.
 * **Compact.** The names run on in paragraphs, " · " between them, in a small size: one box per
   paragraph instead of one per name, and about 350 names to an A4 page.
 * **Fonts shipped with the site.** Noto Sans and Noto Sans Arabic come from Python packages
@@ -167,6 +172,8 @@ def write_pdf(listing: Handover, output: BinaryIO, *,
             writer.append(path)
         for page, stamp in zip(writer.pages, stamps, strict=True):
             page.merge_page(stamp)
+            # The merge leaves the page's drawing uncompressed (a PDF 15 times larger).
+            page.compress_content_streams()
         writer.add_metadata({"/Title": listing.version.title, "/Creator": "undersigned"})
         writer.write(output)
     return total
@@ -182,8 +189,8 @@ def _render_in_pool(documents: Iterator[str], fonts: tuple[str, ...], base_url: 
     pending: list[concurrent.futures.Future[int]] = []
     pages: list[int] = []
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for _ in range(workers):  # the workers import WeasyPrint while the first piece is made
-            pool.submit(pdf_pieces.warm)
+        for _ in range(workers):  # the workers load WeasyPrint while the first piece is made
+            pool.submit(pdf_pieces.warm, fonts)
         for html in documents:
             paths.append(os.path.join(scratch, f"{len(paths):05d}.pdf"))
             pending.append(pool.submit(pdf_pieces.render_piece, html, fonts, base_url,
