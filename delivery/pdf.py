@@ -1,10 +1,15 @@
 """The list as a PDF, with WeasyPrint: fast and in flat memory for 100,000 names.
 
-* **Chunks.** WeasyPrint keeps a whole document's layout in memory, and lays out a long list
-  in time that grows faster than its length. The list is rendered as a run of small documents
-  of about NAMES_PER_DOCUMENT names each (each starts on a new page, its page numbers following
-  on from the one before), each written to PDF and appended to the output with pypdf, then
-  dropped: memory holds one chunk's layout and the (small) PDF written so far.
+* **Pieces, laid out in parallel.** WeasyPrint keeps a whole document's layout in memory, and
+  lays out a long list in time that grows faster than its length. The list is cut into
+  documents of about NAMES_PER_DOCUMENT names (each starts on a new page). This process reads
+  the rows and makes each piece's HTML; a small pool of *spawned* processes (pdf_pieces: no
+  Django in them) lays the pieces out at once, each written to a PDF file in a scratch folder.
+* **Page numbers stamped on after.** A piece's first page number is only known once the pieces
+  before it are laid out, so the pieces carry no footer. Once all are written and their pages
+  counted, one light document of the footers alone (the title, "Page N of M" in the list's
+  language) is laid out and stamped onto each page (pypdf ``merge_page``) as the pieces are
+  joined.
 * **Compact.** The names run on in paragraphs, " · " between them, in a small size: one box per
   paragraph instead of one per name, and about 350 names to an A4 page.
 * **Fonts shipped with the site.** Noto Sans and Noto Sans Arabic come from Python packages
@@ -98,26 +103,33 @@ def _names(chunk: list[Entry], mark: Callable[[Entry], str]) -> str:
     return '<div class="names">' + paragraphs(chunk, mark) + "</div>"
 
 
-def page_number_content() -> str:
-    """"Page N of M" in the active language, as a CSS ``content`` value with the counters."""
-    marked = _("Page %(page)s of %(pages)s") % {"page": "\0page\0", "pages": "\0pages\0"}
+def page_number_content(total: int) -> str:
+    """"Page N of M" in the active language, as a CSS ``content`` value: the page counter for N,
+    ``total`` written out for M (the footers may be laid out in several ranges at once)."""
+    marked = _("Page %(page)s of %(pages)s") % {"page": "\0page\0", "pages": f"{total}"}
     pieces = marked.split("\0")
-    # Odd pieces are the counters' names, even ones the words around them.
-    return " ".join(f"counter({piece})" if index % 2 else css_string(piece)
+    # Odd pieces are the counter's name, even ones the words around it.
+    return " ".join("counter(page)" if index % 2 else css_string(piece)
                     for index, piece in enumerate(pieces) if index % 2 or piece)
 
 
-def _footers_html(listing: Handover, pages: int) -> str:
-    """A document of ``pages`` empty pages with nothing but the list's footers: its title,
-    "Page N of M"."""
+def _footers_html(listing: Handover, first: int, last: int, total: int) -> str:
+    """A document of empty pages numbered ``first`` to ``last`` of ``total``, with nothing but
+    the list's footers: its title, "Page N of M"."""
     language = get_language() or settings.LANGUAGE_CODE
     direction = "rtl" if get_language_bidi() else "ltr"
     css = render_to_string("delivery/pdf_footer.css", {
         **_fonts_context(), "footer": css_string(listing.version.title[:120]),
-        "page_number": page_number_content()})
+        "page_number": page_number_content(total), "first_page": first})
     return (f'<!doctype html><html lang="{escape(language)}" dir="{direction}"><head>'
             f'<meta charset="utf-8"><title></title><style>{css}</style></head><body>'
-            + "<div></div>" * pages + "</body></html>")
+            + "<div></div>" * (last - first + 1) + "</body></html>")
+
+
+def _footer_ranges(total: int, workers: int) -> list[tuple[int, int]]:
+    """The pages 1 to ``total`` in ``workers`` ranges (laying out 263 footers takes seconds)."""
+    size = -(-total // workers)
+    return [(first, min(first + size - 1, total)) for first in range(1, total + 1, size)]
 
 
 # Pieces rendered at once, whatever the number of cores: each worker holds one piece's layout
@@ -137,53 +149,67 @@ def write_pdf(listing: Handover, output: BinaryIO, *,
     the templates rendered in the active language); the pieces are laid out by WeasyPrint in
     ``workers`` spawned processes at once (``pdf_workers()`` by default; a list of one piece is
     laid out here, without a pool). The pieces carry no page numbers: once all are written and
-    their pages counted, one light document of the footers alone ("Page N of M") is laid out and
-    stamped onto each page as the pieces are joined."""
+    their pages counted, the footers alone ("Page N of M") are laid out — in one light document per
+    worker, each a range of the pages — and stamped onto each page as the pieces are joined."""
     from pypdf import PdfReader, PdfWriter
 
-    workers = workers or pdf_workers()
+    processes = workers or pdf_workers()
     pieces_expected = -(-(listing.organisations_named + listing.individuals_named)
                         // max(1, names_per_document))
     fonts = _font_paths()
     base_url = settings.BASE_URL
+
+    def footers(total: int, scratch: str) -> list[tuple[str, str]]:
+        """(html, file) of each range of footers, made here in the active language."""
+        return [(_footers_html(listing, first, last, total),
+                 os.path.join(scratch, f"footers-{first:05d}.pdf"))
+                for first, last in _footer_ranges(total, processes)]
+
     with tempfile.TemporaryDirectory(prefix="handover-pdf-") as scratch:
         paths: list[str] = []
-        pages_per_piece: list[int] = []
         documents = _documents(listing, names_per_document)
-        if workers == 1 or pieces_expected <= 1:
+        if processes == 1 or pieces_expected <= 1:
+            processes = 1
+            total = 0
             for html in documents:
                 paths.append(os.path.join(scratch, f"{len(paths):05d}.pdf"))
-                pages_per_piece.append(pdf_pieces.render_piece(html, fonts, base_url, paths[-1]))
+                total += pdf_pieces.render_piece(html, fonts, base_url, paths[-1])
                 del html
+            footer_files = []
+            for html, path in footers(total, scratch):
+                pdf_pieces.render_piece(html, fonts, base_url, path)
+                footer_files.append(path)
         else:
-            pages_per_piece = _render_in_pool(documents, fonts, base_url, scratch, paths,
-                                              min(workers, pieces_expected))
-        total = sum(pages_per_piece)
-        footers = os.path.join(scratch, "footers.pdf")
-        pdf_pieces.render_piece(_footers_html(listing, total), fonts, base_url, footers)
-        stamps = PdfReader(footers).pages
+            processes = min(processes, pieces_expected)
+            total, footer_files = _render_in_pool(documents, fonts, base_url, scratch, paths,
+                                                  processes, footers)
+        stamps = [page for path in footer_files for page in PdfReader(path).pages]
         writer = PdfWriter()
         for path in paths:
             writer.append(path)
         for page, stamp in zip(writer.pages, stamps, strict=True):
             page.merge_page(stamp)
+            # The merge leaves the page's drawing uncompressed (a PDF 15 times larger).
+            page.compress_content_streams()
         writer.add_metadata({"/Title": listing.version.title, "/Creator": "undersigned"})
         writer.write(output)
     return total
 
 
 def _render_in_pool(documents: Iterator[str], fonts: tuple[str, ...], base_url: str,
-                    scratch: str, paths: list[str], workers: int) -> list[int]:
+                    scratch: str, paths: list[str], workers: int,
+                    footers: Callable[[int, str], list[tuple[str, str]]]) -> tuple[int, list[str]]:
     """Lay out the pieces in ``workers`` spawned processes, at most two pieces per worker
-    waiting or in hand (the HTML of the rest is made as they finish: memory stays flat)."""
+    waiting or in hand (the HTML of the rest is made as they finish: memory stays flat); then,
+    the pages counted, the ranges of footers. Returns the number of pages and the footers' files."""
     # Spawned, not forked: a web or task process has threads, open database connections and
     # caches that a fork would copy half-way through; a spawned worker imports pdf_pieces alone.
     context = multiprocessing.get_context("spawn")
     pending: list[concurrent.futures.Future[int]] = []
     pages: list[int] = []
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for _ in range(workers):  # the workers import WeasyPrint while the first piece is made
-            pool.submit(pdf_pieces.warm)
+        for _ in range(workers):  # the workers load WeasyPrint while the first piece is made
+            pool.submit(pdf_pieces.warm, fonts)
         for html in documents:
             paths.append(os.path.join(scratch, f"{len(paths):05d}.pdf"))
             pending.append(pool.submit(pdf_pieces.render_piece, html, fonts, base_url,
@@ -192,7 +218,12 @@ def _render_in_pool(documents: Iterator[str], fonts: tuple[str, ...], base_url: 
             while len(pending) - len(pages) > 2 * workers:
                 pages.append(pending[len(pages)].result())
         pages.extend(future.result() for future in pending[len(pages):])
-    return pages
+        total = sum(pages)
+        ranges = footers(total, scratch)
+        for future in [pool.submit(pdf_pieces.render_piece, html, fonts, base_url, path)
+                       for html, path in ranges]:
+            future.result()
+    return total, [path for _html, path in ranges]
 
 
 # --- the kept PDFs ---------------------------------------------------------------------------

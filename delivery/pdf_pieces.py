@@ -55,6 +55,13 @@ def render_piece(html: str, fonts: tuple[str, ...], base_url: str, path: str) ->
     return len(document.pages)
 
 
-def warm() -> None:
-    """Imports WeasyPrint in a new worker while the parent is still reading the first names."""
-    import weasyprint  # noqa: F401
+def warm(fonts: tuple[str, ...]) -> None:
+    """Loads WeasyPrint, the fonts and the font configuration in a new worker (seconds of a
+    first render), while the parent is still reading the first piece's names."""
+    from weasyprint import HTML
+
+    faces = "".join(f'@font-face {{ font-family: "f{n}"; src: url("{Path(path).resolve().as_uri()}") }}'
+                    for n, path in enumerate(fonts))
+    families = ", ".join(f'"f{n}"' for n in range(len(fonts)))
+    HTML(string=f"<style>{faces} p {{ font-family: {families} }}</style><p>Aa ا</p>",
+         url_fetcher=shipped_fonts_only(fonts)).write_pdf()
