@@ -8,12 +8,11 @@ from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from signatures.models import Signature
 from statements.models import Statement
-from tests.signatures.conftest import mail_links, post_sign
+from tests.signatures.conftest import signed  # noqa: F401 (the fixture, as the sign-on tests have it)
 from updates.models import Update, UpdateTranslation
 
 UNSUBSCRIBE = re.compile(r"https?://\S+/news/unsubscribe/\S+?/")
@@ -46,15 +45,3 @@ def subject(message: Message) -> str:
 
 def unsubscribe_path(url: str) -> str:
     return url[url.index("/", url.index("//") + 2):]
-
-
-@pytest.fixture
-def signed(anon, statement, mailbox, tasks):
-    """Sign through the form, deliver the mail, return (signature, links)."""
-    def run(email: str = "ana@example.org", **fields: Any) -> tuple[Signature, dict[str, str]]:
-        response = post_sign(anon, statement, email=email, **fields)
-        assert response.status_code == 303, response.content[:500]
-        tasks()
-        return (Signature.objects.get(statement=statement, email=email),
-                mail_links(mailbox, email))
-    return run
