@@ -204,16 +204,21 @@ def statement_news(statement: Statement, ui_language: str) -> list[News]:
             date=update.published_at, language=update.language))
     revisions = (Revision.objects.filter(statement=statement, language=version.language)
                  .order_by("-number")[:NEWS_SIZE])
+    history = absolute(reverse("statements:history-version", args=[statement.slug,
+                                                                    version.language]))
     for revision in revisions:
         if revision.number == 1:
             title = gettext("Published: %(title)s") % {"title": revision.title}
+            link = page
         else:
             title = gettext("Text changed (revision %(number)s): %(title)s") % {
                 "number": revision.number, "title": revision.title}
+            # What changed, on the history page: this revision against the one before.
+            link = f"{history}?to={revision.number}"
         news.append(News(
             id=tag_uri(revision.created_at,
                        f"statement/{statement.pk}/revision/{revision.language}/{revision.number}"),
-            title=title, summary=escape(revision.summary), link=page, date=revision.created_at,
+            title=title, summary=escape(revision.summary), link=link, date=revision.created_at,
             language=revision.language))
     counter = counts(statement)
     goal = statement.signature_goal

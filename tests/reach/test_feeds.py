@@ -84,7 +84,10 @@ def test_statement_news_are_its_revisions_and_milestones(anon, admin_user) -> No
         "Text changed (revision 2): Water is life, still", "Published: Water is life",
         "Goal reached: 12 signatures", "10 signatures"]
     assert len({entry.id for entry in feed.entries}) == 4
-    assert all(entry.link == f"{BASE}/en/s/water/" for entry in feed.entries)
+    # A changed text links to what changed; everything else to the statement's page.
+    assert feed.entries[0].link == f"{BASE}/en/s/water/history/en/?to=2"
+    assert all(entry.link == f"{BASE}/en/s/water/" for entry in feed.entries[1:])
+    assert anon.get("/en/s/water/history/en/?to=2").status_code == 200
     ten = next(entry for entry in feed.entries if entry.title == "10 signatures")
     tenth = Signature.objects.get(email="signer9@example.org").confirmed_at
     assert ten.updated_parsed[:5] == tenth.utctimetuple()[:5]
