@@ -74,6 +74,7 @@ class Signature(models.Model):
     class Source(models.TextChoices):
         FORM = "form", _("Signed through the form")
         EDITOR = "editor", _("Recorded by the editors")
+        API = "api", _("Signed through the API")
 
     # A rejected address stays "taken" so a refused spammer cannot simply sign again;
     # a withdrawn signature frees its address (its personal data is erased).
@@ -96,6 +97,13 @@ class Signature(models.Model):
     # Consent to the statement's updates (updates/), unticked by default; the signer may take it
     # back in one click from any update mail.
     wants_news = models.BooleanField(_("wants news about this statement"), default=False)
+    # Consent to be contacted by the coalition, unticked by default: only these signers'
+    # addresses are ever given to an integration (an API token with "read private", docs/api.md).
+    wants_contact = models.BooleanField(_("agrees to be contacted by the coalition"),
+                                        default=False)
+    # Where an API sign-on came from (OSDI's ``referrer_data.source``): the tool or site that
+    # sent it, as the token's holder names it. Blank for the form.
+    referrer = models.CharField(_("referrer"), max_length=100, blank=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     comment_approved = models.BooleanField(_("comment approved"), default=False)
     sort_name = models.CharField(max_length=200, blank=True, editable=False)
@@ -224,6 +232,10 @@ class SignOn(models.Model):
     email = models.EmailField(max_length=254)
     show_name = models.BooleanField(default=True)
     wants_news = models.BooleanField(default=False)
+    wants_contact = models.BooleanField(default=False)
+    source = models.CharField(max_length=8, choices=Signature.Source.choices,
+                              default=Signature.Source.FORM)
+    referrer = models.CharField(max_length=100, blank=True)
     comment = models.TextField(max_length=1000, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=12)

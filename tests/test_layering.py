@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # From the ground floor up. ``core`` is a leaf; ``ops`` and ``undersigned`` (settings, entry
 # points) may import everything below them.
 LAYERS = ("core", "pages", "statements", "signatures", "comments", "updates", "delivery",
-          "dashboard", "reach", "privacy", "accounts", "ops", "undersigned")
+          "dashboard", "reach", "api", "webhooks", "privacy", "accounts", "ops", "undersigned")
 
 
 def modules() -> dict[str, Path]:

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "updates",
     "delivery",
     "dashboard",
+    # Open to the movement's tools: the OSDI-compatible API and signed webhooks (docs/api.md).
+    "api",
+    "webhooks",
     "accounts",
     "privacy",
     # How statements travel: share cards, feeds, sitemap, embeds (reach/).

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
     re_path(r"^theme/(?P<accent>[0-9a-fA-F]{6})\.css$", core_views.theme, name="theme"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", include("api.urls")),
     path("pow/challenge", proof_of_work.challenge, name="pow-challenge"),
     path("", include("reach.root_urls")),
 ]
