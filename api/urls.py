@@ -3,7 +3,7 @@ API's views, its representations and the webhooks' payloads."""
 
 from django.urls import path
 
-from api import views
+from api import helper, views
 
 app_name = "api"
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
     path("petitions/<int:petition_id>/signatures", views.signatures, name="signatures"),
     path("petitions/<int:petition_id>/signatures/<int:signature_id>", views.signature,
          name="signature"),
-    path("petitions/<int:petition_id>/record_signature_helper", views.record_signature_helper,
+    path("petitions/<int:petition_id>/record_signature_helper", helper.record_signature_helper,
          name="record-signature-helper"),
     path("people", views.people, name="people"),
     path("people/<int:person_id>", views.person, name="person"),

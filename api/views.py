@@ -10,4 +10,4 @@ def _not_yet(request: HttpRequest, **kwargs: object) -> HttpResponse:
 
 
 entry_point = openapi = petitions = petition = signatures = signature = _not_yet
-record_signature_helper = people = person = _not_yet
+people = person = _not_yet
