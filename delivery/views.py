@@ -20,6 +20,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -90,10 +91,10 @@ def _with_language(url: str, language: str, statement: Statement) -> str:
 
 @require_safe
 def print_list(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
-    statement, editor = _statement(request, slug)
-    if not editor and (refused := _limited(request, PRINT_LIMIT)):
-        return refused
-    listing = _listing(request, statement)
+    opened = _open_list(request, slug, PRINT_LIMIT)
+    if isinstance(opened, HttpResponse):
+        return opened
+    statement, editor, listing = opened
     base = reverse("delivery:print", args=[statement.slug])
     other_languages = [{"code": code, "url": _with_language(base, code, statement)}
                        for code in handover.languages(statement) if code != listing.language]
@@ -102,18 +103,16 @@ def print_list(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpR
         context={"pdf_url": _with_language(reverse("delivery:pdf", args=[statement.slug]),
                                            listing.language, statement),
                  "other_languages": other_languages}))
-    response = StreamingHttpResponse(stream, content_type="text/html; charset=utf-8")
-    # A full list of names is not for search engines, whoever may read it.
-    response["X-Robots-Tag"] = "noindex"
-    return private(response) if editor else response
+    return _list_answer(StreamingHttpResponse(stream, content_type="text/html; charset=utf-8"),
+                        editor=editor)
 
 
 @require_safe
 def print_pdf(request: HttpRequest, slug: str) -> HttpResponse | FileResponse:
-    statement, editor = _statement(request, slug)
-    if not editor and (refused := _limited(request, PDF_LIMIT)):
-        return refused
-    listing = _listing(request, statement)
+    opened = _open_list(request, slug, PDF_LIMIT)
+    if isinstance(opened, HttpResponse):
+        return opened
+    statement, editor, listing = opened
     try:
         path = pdf.cached_pdf(statement, listing.language, fresh=editor)
     except pdf.Busy:
@@ -122,7 +121,22 @@ def print_pdf(request: HttpRequest, slug: str) -> HttpResponse | FileResponse:
         busy["Retry-After"] = "60"
         return busy
     name = f"{slugify(statement.slug)[:60] or 'statement'}-{listing.language}-signatories.pdf"
-    response = FileResponse(path.open("rb"), content_type="application/pdf", filename=name)
+    return _list_answer(FileResponse(path.open("rb"), content_type="application/pdf",
+                                     filename=name), editor=editor)
+
+
+def _open_list(request: HttpRequest, slug: str, limit: Limit
+               ) -> tuple[Statement, bool, handover.Handover] | HttpResponse:
+    """The statement, whether an editor asks, and the listing in the language asked for; or
+    the refusal (no such list for this visitor, or the public's rate limit)."""
+    statement, editor = _statement(request, slug)
+    if not editor and (refused := _limited(request, limit)):
+        return refused
+    return statement, editor, _listing(request, statement)
+
+
+def _list_answer[Answer: HttpResponseBase](response: Answer, *, editor: bool) -> Answer:
+    # A full list of names is not for search engines, whoever may read it.
     response["X-Robots-Tag"] = "noindex"
     return private(response) if editor else response
 
