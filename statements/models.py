@@ -325,7 +325,39 @@ class StatementIssuer(models.Model):
         return str(self.organisation)
 
 
-class Translation(models.Model):
+class TranslatedText(models.Model):
+    """A text in one language beside its original: a statement's translation, an update's
+    (updates.models.UpdateTranslation). Rendered with the statement's own rules for its
+    images and links, in its language's direction."""
+
+    language = models.CharField(_("language"), max_length=12,
+                                validators=[validate_language_code],
+                                help_text=_("Language code, e.g. es, ar, pt-br."))
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["language"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    def owning_statement(self) -> Statement:
+        raise NotImplementedError
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.body_html = self.owning_statement().render_body(self.body, self.language)
+        super().save(*args, **kwargs)
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+
+class Translation(TranslatedText):
     """The statement in another language; all versions share one signatory list."""
 
     class Kind(models.TextChoices):
@@ -334,42 +366,26 @@ class Translation(models.Model):
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE,
                                   related_name="translations")
-    language = models.CharField(_("language"), max_length=12,
-                                validators=[validate_language_code],
-                                help_text=_("Language code, e.g. es, ar, pt-br."))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
-    title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), max_length=1000, blank=True)
     share_text = models.CharField(
         _("share text"), max_length=SHARE_TEXT_MAX_LENGTH, blank=True,
         help_text=_("What the share links (email, WhatsApp, Bluesky, …) offer to send, in this "
                     "language; the link to the statement is added. Empty: the title and the "
                     "link."))
-    body = models.TextField(_("body (Markdown)"), blank=True)
-    body_html = models.TextField(editable=False, blank=True)
     confirmation_email_text = models.TextField(
         _("confirmation email text"), blank=True,
         help_text=_("Added to the email that asks a signer of this language to confirm. "
                     "Empty: the statement's own text is used."))
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["language"]
+    class Meta(TranslatedText.Meta):
         constraints = [models.UniqueConstraint(fields=["statement", "language"],
                                                name="unique_translation_language")]
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
 
-    def __str__(self) -> str:
-        return f"{self.title} ({self.language})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.body_html = self.statement.render_body(self.body, self.language)
-        super().save(*args, **kwargs)
-
-    @property
-    def direction(self) -> str:
-        return text_direction(self.language)
+    def owning_statement(self) -> Statement:
+        return self.statement
 
 
 class Revision(models.Model):

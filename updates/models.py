@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.rendering import text_direction
 from signatures.models import Signature
-from statements.models import Statement, validate_language_code
+from statements.models import Statement, TranslatedText
 
 
 class UpdateQuerySet(models.QuerySet):
@@ -89,27 +89,16 @@ class Update(models.Model):
         return self
 
 
-class UpdateTranslation(models.Model):
+class UpdateTranslation(TranslatedText):
     """An update in another language, under the same rules as a statement's translation."""
 
     update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(_("language"), max_length=12,
-                                validators=[validate_language_code],
-                                help_text=_("Language code, e.g. es, ar, pt-br."))
-    title = models.CharField(_("title"), max_length=300)
-    body = models.TextField(_("body (Markdown)"), blank=True)
-    body_html = models.TextField(editable=False, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["language"]
+    class Meta(TranslatedText.Meta):
         constraints = [models.UniqueConstraint(fields=["update", "language"],
                                                name="unique_update_translation_language")]
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.language})"
 
     def clean(self) -> None:
         super().clean()
@@ -118,13 +107,8 @@ class UpdateTranslation(models.Model):
             raise ValidationError({"language": _(
                 "This is the statement's own language: write that text in the update itself.")})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.body_html = self.update.statement.render_body(self.body, self.language)
-        super().save(*args, **kwargs)
-
-    @property
-    def direction(self) -> str:
-        return text_direction(self.language)
+    def owning_statement(self) -> Statement:
+        return self.update.statement
 
 
 class UpdateMail(models.Model):
