@@ -43,9 +43,13 @@ def parse_date(text: str) -> datetime:
         raise BadFilter(f"“{text}” is not a date such as 2026-01-01T00:00:00Z.") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    if not 1970 <= value.astimezone(UTC).year <= 9998:
-        raise BadFilter(f"“{text}” is out of range.")
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        value = datetime.min.replace(tzinfo=UTC)
+    if not 1970 <= value.year <= 9998:
+        raise BadFilter(f"“{text}” is out of range: use a date from 1970.")
+    return value
 
 
 def parse(text: str) -> list[Comparison]:

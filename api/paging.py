@@ -68,6 +68,8 @@ class Cursor:
         cursor = cls(int(match[1]) if match[1] else None, int(match[2]))
         if cursor.encode() != text:  # one spelling per cursor
             raise bad
+        if (cursor.moment or 0) > _LAST_MOMENT or cursor.pk > 2**63 - 1:
+            raise bad
         return cursor
 
     @property
@@ -78,6 +80,10 @@ class Cursor:
 def moment_of(value: datetime) -> int:
     delta = value.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# The last instant a date column holds: a cursor beyond it was not written here.
+_LAST_MOMENT = moment_of(datetime(9999, 12, 31, tzinfo=UTC))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ text = st.one_of(st.text(max_size=120), st.sampled_from([
     "modified_date gt '9999-12-31T23:59:59+14:00'", "modified_date lt '0001-01-01'",
     "modified_date gt '2026-01-01' and modified_date lt '2027-01-01' and x",
     "MTc5NjMxNTM1MDgwOTc3Mi4y", "LjE", "Ljk5OTk5OTk5OTk5OTk5OTk5OQ", "OTk5OTk5OTk5OTk5OTk5OTk5LjE"]))
-segment = st.one_of(st.sampled_from(["1", "2", "0", "-1", "abc", "99999999999999999999",
+segment = st.one_of(st.sampled_from(["<statement>", "<signature>", "<statement>", "<signature>",
+                                     "1", "2", "0", "-1", "abc", "99999999999999999999",
                                      "%00", "..", "1.5"]), st.text(min_size=1, max_size=30))
 ENDPOINTS = ["", "petitions", "petitions/{a}", "petitions/{a}/signatures",
              "petitions/{a}/signatures/{b}", "people", "people/{a}", "openapi.json", "{a}"]
@@ -42,10 +43,12 @@ def world(db, monkeypatch) -> dict:
     monkeypatch.setattr(views, "TOKEN_LIMIT", Limit("api:token", 10**6, 60))
     from tests.conftest import make_statement
     statement = make_statement()
-    sign(statement, "a@example.org", wants_contact=True, comment="Hi", comment_approved=True)
+    signature = sign(statement, "a@example.org", wants_contact=True, comment="Hi",
+                     comment_approved=True)
     sign(statement, "b@example.org", show_name=False)
     _token, private = make_token(name="Sync", scopes={Scope.READ_PRIVATE})
-    return {"private": private}
+    return {"private": private, "<statement>": str(statement.pk),
+            "<signature>": str(signature.pk)}
 
 
 def state() -> tuple[int, ...]:
@@ -58,6 +61,7 @@ def state() -> tuple[int, ...]:
        method=st.sampled_from(["get", "get", "get", "head", "post", "put", "delete", "options"]))
 def test_no_request_gives_a_500_and_refusals_change_nothing(world, endpoint, a, b, params,
                                                             token, method):
+    a, b = world.get(a, a), world.get(b, b)
     url = "/api/v1/" + endpoint.format(a=quote(a, safe=""), b=quote(b, safe=""))
     headers = {}
     if token is not None:

@@ -302,7 +302,10 @@ def test_modified_date_filter_pulls_only_what_changed(client: Client, statement:
     "filter=name eq 'x'", "filter=modified_date gt 2026", "filter=modified_date eq '2026-01-01'",
     "filter=modified_date gt 'yesterday'", "filter=modified_date gt '2026-01-01' or 1",
     "per_page=0", "per_page=101", "per_page=-1", "page=0", "page=abc", "page=01",
-    "after=nonsense", "after=MQ", "per_page=1e3"])
+    "after=nonsense", "after=MQ", "per_page=1e3",
+    # 999999999999999999.1: a moment past the year 9999; and a date in year 0 in UTC.
+    "after=OTk5OTk5OTk5OTk5OTk5OTk5LjE", "filter=modified_date gt '0001-01-01T00:00:00+01:00'",
+    "filter=modified_date gt '1969-12-31'"])
 def test_bad_paging_and_filters_are_400_with_a_description(client: Client, signed: dict,
                                                            query: str) -> None:
     for url in ("/api/v1/petitions", f"/api/v1/petitions/{signed['statement'].pk}/signatures"):
