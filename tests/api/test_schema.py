@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -40,7 +42,15 @@ def loaded(db, monkeypatch):
     sign(statement, "b@example.org", show_name=False, wants_contact=True)
     _token, text = make_token(name="Schema", scopes={Scope.READ_PRIVATE})
     app = get_wsgi_application()
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), app, text
+    # As Django's test client does: a request's end must not close the test's connection
+    # (its transaction holds the data above).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), app, text
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def operations(schema) -> list:
