@@ -121,10 +121,14 @@ def _signature_lanes(statement: Statement, *, private: bool) -> list[QuerySet]:
             for named in shown]
 
 
+def _with_organisation(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("organisation")
+
+
 def signatures(statement: Statement, request: PageRequest, comparisons: list[Comparison], *,
                private: bool) -> Listing:
     lanes = [_filtered(lane, comparisons) for lane in _signature_lanes(statement, private=private)]
-    page = walk(lanes, SIGNATURE_ORDER, request)
+    page = walk(lanes, SIGNATURE_ORDER, request, prepare=_with_organisation)
     if comparisons:
         total, capped = _capped_count(lanes)
     else:
@@ -141,7 +145,7 @@ def signature(statement: Statement, signature_id: int, *, private: bool) -> tupl
     row = None
     if 0 < signature_id <= MAX_ID:
         for lane in _signature_lanes(statement, private=private):
-            row = row or lane.filter(pk=signature_id).first()
+            row = row or _with_organisation(lane).filter(pk=signature_id).first()
     if row is None:
         raise Http404
     return row, representations.signature(row, private=private,

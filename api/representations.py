@@ -57,8 +57,10 @@ def public_display(signature: Signature, *, comments_shown: bool) -> dict[str, A
     if not signature_is_public(signature):
         return {}
     if signature.is_organisation:
+        # The linked organisation's name where there is one, as the list shows it (the
+        # editors may have corrected it there); select_related("organisation") saves the query.
         shown: dict[str, Any] = {"kind": "organisation",
-                                 "organisation": signature.organisation_name}
+                                 "organisation": signature.display_name}
     else:
         shown = {"kind": "individual", "name": signature.name,
                  "organisation": signature.organisation_name, "role": signature.role}

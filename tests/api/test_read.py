@@ -15,7 +15,7 @@ from api.tokens import HEADER, Scope, make_token, revoke
 from core.models import AuditEntry
 from signatures.actions import reconcile_counts
 from signatures.models import Signature
-from statements.models import Statement, Translation
+from statements.models import Organisation, Statement, StatementImage, Translation
 from tests.api.conftest import get, sign, token_header
 from tests.conftest import make_statement
 
@@ -80,6 +80,27 @@ def test_a_petition_carries_the_statement_its_issuers_translations_and_count(
     spanish = petition["undersigned:translations"]
     assert [(t["language"], t["title"]) for t in spanish] == [("es", "El agua es vida")]
     assert Client().get(path(spanish[0]["browser_url"])).status_code == 200
+
+
+def test_the_featured_image_and_a_corrected_organisation_name_are_the_pages(
+        client: Client, signed: dict) -> None:
+    statement = signed["statement"]
+    image = StatementImage.objects.create(
+        statement=statement, source_name="river.jpg", alt="A river", width=1200, height=800,
+        renditions=[{"name": "img/river-600.jpg", "width": 600},
+                    {"name": "img/river-1200.jpg", "width": 1200}])
+    Statement.objects.filter(pk=statement.pk).update(featured_image=image)
+    _status, petition = get(client, f"/api/v1/petitions/{statement.pk}")
+    assert petition["featured_image_url"].endswith("/media/img/river-1200.jpg")
+    organisation = Organisation.objects.create(name="Union of Rivers (corrected)",
+                                               slug="union-of-rivers")
+    Signature.objects.filter(pk=signed["organisation"].pk).update(organisation=organisation)
+    _status, body = get(client, f"/api/v1/petitions/{statement.pk}/signatures")
+    names = [e["undersigned:display"].get("organisation") for e in
+             body["_embedded"]["osdi:signatures"]]
+    assert "Union of Rivers (corrected)" in names
+    page = Client().get(f"/en/signatories/{statement.slug}/?kind=organisation").content.decode()
+    assert "Union of Rivers (corrected)" in page
 
 
 def test_drafts_are_never_petitions(client: Client, signed: dict) -> None:
