@@ -1,7 +1,8 @@
 """schemathesis against /api/v1/openapi.json, in process through the WSGI application: every
 operation the description lists is called with what it allows (and with what it does not),
 and every answer must be a non-500 that the description promises, in its shape
-(docs/testing.md: derandomised, a fixed number of examples)."""
+(docs/testing.md: the hypothesis profile decides: derandomised with a fixed budget under
+``make test``)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,9 @@ def operations(schema) -> list:
 def exercise(operation, app, headers: dict[str, str]) -> None:
     checks = CHECKS if operation.path != HELPER else CHECKS[:1]
 
-    @settings(max_examples=12, derandomize=True, database=None, deadline=None,
+    # A quarter of the profile's budget per operation (eight operations, two callers): 15
+    # derandomised examples under "ci", 500 random ones under "fuzz" (docs/testing.md).
+    @settings(max_examples=max(1, settings.default.max_examples // 4), deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
     def run(case) -> None:
