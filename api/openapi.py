@@ -32,6 +32,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
              401: "The token is missing (people only), unknown, revoked or malformed.",
              403: "The token lacks the scope this needs.",
              404: "No such resource (or not public).",
+             413: "The body is too large.",
+             415: "The body is not JSON.",
              405: "Method not allowed.",
              429: "Too many requests; see Retry-After."}
     return {str(status): _answer(words[status], "Error") for status in statuses}
@@ -173,8 +175,9 @@ def _schemas() -> dict[str, Any]:
         "People": _collection("osdi:people", "Person"),
         "SignatureHelper": {
             "type": "object", "required": ["person"],
-            "description": "OSDI record_signature_helper. `add_tags`, `add_lists` and "
-                           "`triggers` are accepted and ignored.",
+            "description": "OSDI record_signature_helper (docs/api-helper.md decides the "
+                           "details). `add_tags`, `add_lists` and `triggers` are accepted and "
+                           "ignored.",
             "properties": {
                 "person": {"type": "object", "required": ["email_addresses"], "properties": {
                     "given_name": {"type": "string"}, "family_name": {"type": "string"},
@@ -190,6 +193,14 @@ def _schemas() -> dict[str, Any]:
                 "add_tags": {"type": "array", "items": {"type": "string"}},
                 "add_lists": {"type": "array"},
                 "triggers": {"type": "object"},
+                "undersigned:show_name": {"type": "boolean",
+                                          "description": "Show the name on the public list."},
+                "undersigned:news": {"type": "boolean", "default": False,
+                                     "description": "The signer asked for news about this "
+                                                    "statement."},
+                "undersigned:contact": {"type": "boolean", "default": False,
+                                        "description": "The signer agreed to be contacted by "
+                                                       "the coalition."},
             }},
         "Accepted": {"type": "object", "description": "The same answer whether or not the "
                      "address had signed: the signer confirms by email (double opt-in)."},
@@ -228,7 +239,7 @@ def document() -> dict[str, Any]:
                     _HAL: {"schema": _ref("SignatureHelper")}}},
                 "responses": {"202": _answer("Accepted: a confirmation mail is on its way",
                                              "Accepted"),
-                              **_errors(400, 401, 403, 404, 429)},
+                              **_errors(400, 401, 403, 404, 413, 415, 429)},
             }},
             "/people": {"get": _read("Signers who agreed to be contacted", "People",
                                      parameters=_PAGING, private=True)},
