@@ -162,11 +162,20 @@ def test_comments_only_when_approved_and_the_statement_shows_them(client: Client
     assert "Because water" not in raw and '"comments"' not in raw
 
 
-def test_read_tokens_see_what_anonymous_callers_see(client: Client, signed: dict) -> None:
-    url = f"/api/v1/petitions/{signed['statement'].pk}/signatures"
-    anonymous = json.loads(client.get(url).content)
-    with_read = json.loads(client.get(url, **token_header(Scope.READ)).content)
-    assert with_read == anonymous
+@pytest.mark.parametrize("scopes", [(Scope.READ,), (Scope.SIGN,), (Scope.READ, Scope.SIGN)])
+def test_tokens_without_read_private_see_what_anonymous_callers_see(
+        client: Client, signed: dict, scopes: tuple[Scope, ...]) -> None:
+    statement = signed["statement"]
+    headers = token_header(*scopes)
+    urls = [f"/api/v1/petitions/{statement.pk}/signatures",
+            f"/api/v1/petitions/{statement.pk}/signatures/{signed['named_contact'].pk}",
+            f"/api/v1/petitions/{statement.pk}", "/api/v1/petitions"]
+    for url in urls:
+        anonymous = client.get(url).content.decode()
+        with_token = client.get(url, **headers).content.decode()
+        assert with_token == anonymous
+        for word in PRIVATE_WORDS:
+            assert word not in with_token, (url, word)
     assert not AuditEntry.objects.filter(action="api.read_private").exists()
 
 
