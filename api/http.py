@@ -1,4 +1,4 @@
-"""The API's answers: HAL+JSON, and errors as OSDI's errors.md describes them."""
+"""The API's answers: HAL+JSON, and errors in the shape of OSDI's errors.md."""
 
 from __future__ import annotations
 
@@ -19,17 +19,26 @@ def hal(data: Any, *, status: int = 200) -> HttpResponse:
     return response
 
 
-def error(status: int, description: str, *, hint: str = "") -> HttpResponse:
-    """``{"request_type": …, "error_code": …, "description": …}``: the fields of OSDI's
-    errors.md (``osdi:error``), with our short code per status."""
-    body: dict[str, Any] = {"osdi:error": {
-        "response_code": status, "error_code": _CODES.get(status, "error"),
-        "description": description}}
+def error(status: int, description: str, *, hint: str = "", properties: list[str] | None = None,
+          resource: str = "", error_code: str = "") -> HttpResponse:
+    """An ``osdi:error`` (errors.md): an atomic request's ``response_code`` and one
+    ``resource_status`` holding the error's description. ``resource`` names the OSDI resource
+    concerned (``osdi:signature``), ``properties`` the fields at fault, ``hint`` how to fix it."""
+    description_entry: dict[str, Any] = {
+        "error_code": error_code or _CODES.get(status, "ERROR"), "description": description}
+    if properties:
+        description_entry["properties"] = properties
     if hint:
-        body["osdi:error"]["hint"] = hint
+        description_entry["hint"] = hint
+    body: dict[str, Any] = {"osdi:error": {
+        "request_type": "atomic",
+        "response_code": status,
+        "resource_status": [{"resource": resource or "osdi:entry_point", "response_code": status,
+                             "error_descriptions": [description_entry]}],
+    }}
     return hal(body, status=status)
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 406: "not_acceptable", 413: "too_large",
-          415: "unsupported_media_type", 429: "rate_limited"}
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+          405: "METHOD_NOT_ALLOWED", 406: "NOT_ACCEPTABLE", 413: "TOO_LARGE",
+          415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED"}

@@ -1,7 +1,7 @@
 """The API's addresses under /api/v1/ (docs/api.md). The names are the contract between the
 API's views, its representations and the webhooks' payloads."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from api import helper, views
 
@@ -19,3 +19,5 @@ urlpatterns = [
     path("people", views.people, name="people"),
     path("people/<int:person_id>", views.person, name="person"),
 ]
+# Anything else under /api/v1/ is an osdi:error, not the site's HTML page.
+urlpatterns.append(re_path(r"^", views.not_found))

@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                     "updatetranslation": ("add", "change", "delete", "view")},
         # The coalition's own site: name, logo, colour, footer, contact (core/site.py).
         "core": {"auditentry": ("view",), "sitesettings": ("add", "change", "view")},
+        # Tokens for the coalition's integrations (docs/api.md): made and revoked ("change"),
+        # never edited or deleted; read_private ones only with export_emails (api/actions.py).
+        "api": {"apitoken": ("add", "change", "view")},
     },
     MODERATOR: {
         "statements": {"statement": ("view",)},
