@@ -120,3 +120,17 @@ def test_the_privacy_page_explains_the_consent(anon):
     assert "A partner site may also pass on your signature" in page
     spanish = anon.get("/es/privacy/").content.decode()
     assert "Sin ella, ninguna herramienta recibe su dirección desde este sitio." in spanish
+
+
+def test_the_admin_shows_where_a_sign_on_came_from_and_the_consent(editor_client, statement):
+    signature = Signature.objects.create(
+        statement=statement, kind=Signature.Kind.INDIVIDUAL, name="Ana Lima",
+        email="ana@example.org", source=Signature.Source.API, referrer="river-keepers-site",
+        wants_contact=True, language="en")
+    page = editor_client.get(f"/admin/signatures/signature/{signature.pk}/change/"
+                             ).content.decode()
+    assert "river-keepers-site" in page and "Signed through the API" in page
+    assert "agrees to be contacted by the coalition" in page.lower()
+    listing = "/admin/signatures/signature/?status=all&source="
+    assert "Ana Lima" in editor_client.get(listing + "api").content.decode()
+    assert "Ana Lima" not in editor_client.get(listing + "form").content.decode()
