@@ -53,6 +53,7 @@ def stored() -> tuple[int, int]:
     return SignOn.objects.count(), Signature.objects.count()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_a_helper_call_is_confirmed_by_email_like_the_form(anon, statement, sign_token,
                                                            mailbox, tasks):
     response = call(anon, statement, body(
@@ -94,6 +95,7 @@ def test_the_defaults_are_the_privacy_protective_choices(anon, statement, sign_t
     assert signature.language == "en"  # the statement's language when none is spoken
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_an_address_that_signed_gets_the_same_answer_and_a_mail(anon, statement, sign_token,
                                                                 mailbox, tasks):
     first = call(anon, statement, body(), sign_token)
@@ -261,6 +263,7 @@ def test_a_refused_call_uses_up_no_allowance(anon, statement, sign_token, monkey
     assert call(anon, statement, body(), sign_token).status_code == 202
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_in_surge_mode_a_token_needs_no_proof_of_work_and_its_sign_ons_are_held(
         anon, statement, sign_token, mailbox, tasks):
     from datetime import timedelta
