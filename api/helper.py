@@ -117,8 +117,11 @@ def record_signature_helper(request: HttpRequest, petition_id: int) -> HttpRespo
         return error(404, "There is no such petition.")
     if not statement.is_open_for_signing:
         return error(403, "Signing is closed: this petition no longer accepts signatures.")
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:  # a body sent without Content-Length (chunked)
+        return error(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
-        call = helper_body.read(_decoded(request.body))
+        call = helper_body.read(_decoded(body))
         referrer = clean_text(call.referrer)
     except helper_body.BadBody as bad:
         return error(400, str(bad))

@@ -133,3 +133,43 @@ def read(body: Any) -> HelperCall:
     if len(referrer) > REFERRER_MAX:
         raise BadBody(f"referrer_data.source is longer than {REFERRER_MAX} characters.")
     return HelperCall(form_data=form_data, referrer=referrer, language=_language(person))
+
+
+_TEXT = {"type": ["string", "null"]}
+_FLAG = {"type": ["boolean", "null"], "default": False}
+
+# The helper's operation for the API's OpenAPI description (docs/api.md; the API's views own the
+# document and may take this as it is). JSON Schema of OpenAPI 3.1.
+OPENAPI_OPERATION: dict[str, Any] = {
+    "summary": "Record a sign-on (OSDI record_signature_helper); confirmed by the signer's email",
+    "description": "docs/api-helper.md. Needs a token with the sign scope. The answer is the same "
+                   "whether or not the address had signed.",
+    "parameters": [{"name": "petition_id", "in": "path", "required": True,
+                    "schema": {"type": "integer"}}],
+    "requestBody": {"required": True, "content": {media: {"schema": {
+        "type": "object", "required": ["person"],
+        "properties": {
+            "person": {"type": "object", "properties": {
+                "given_name": _TEXT, "family_name": _TEXT, "employer": _TEXT, "work_title": _TEXT,
+                "email_addresses": {"type": "array", "items": {
+                    "type": "object", "properties": {"address": _TEXT}}},
+                "postal_addresses": {"type": "array", "items": {
+                    "type": "object", "properties": {"country": _TEXT}}},
+                "languages_spoken": {"type": "array", "items": {"type": "string"}}}},
+            "comments": _TEXT,
+            "referrer_data": {"type": "object", "properties": {"source": _TEXT}},
+            KIND: {"type": ["string", "null"], "enum": ["individual", "organisation", None]},
+            SHOW_NAME: _FLAG, NEWS: _FLAG, CONTACT: _FLAG,
+            "add_tags": {}, "add_lists": {}, "triggers": {}}}}
+        for media in ("application/json", "application/hal+json")}},
+    "responses": {
+        "202": {"description": "Received; the signer is sent an email (the same answer for "
+                               "every address)"},
+        **{str(status): {"description": description} for status, description in (
+            (400, "Not valid JSON, a wrong JSON type, or a field the sign-on form refuses"),
+            (401, "No token, or not a live token"), (403, "No sign scope, or signing is closed"),
+            (404, "No such public petition"), (405, "Only POST"),
+            (413, "The body is over 32 KiB"), (415, "Not JSON in UTF-8"),
+            (429, "A rate limit; see Retry-After"))},
+    },
+}

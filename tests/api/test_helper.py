@@ -278,3 +278,9 @@ def test_in_surge_mode_a_token_needs_no_proof_of_work_and_its_sign_ons_are_held(
     tasks()
     confirm(anon, links(mailbox.text(mailbox.to("ana@example.org")[0]))["confirm"])
     assert Signature.objects.get().status == Signature.Status.HELD
+
+
+@pytest.mark.parametrize("petition", [2**63, 10**30, 0])
+def test_absurd_petition_ids_are_404(anon, sign_token, petition):
+    assert call(anon, petition, body(), sign_token).status_code == 404
+    assert stored() == (0, 0)

@@ -80,3 +80,12 @@ def test_no_bytes_give_a_500(statement, raw: bytes) -> None:
                              data=raw, content_type="application/json",
                              headers={"OSDI-API-Token": token})
     assert response.status_code in (202, 400, 415)  # 415: the client sends no type for b""
+
+
+def test_the_openapi_operation_describes_every_answer_the_helper_gives() -> None:
+    statuses = set(helper_body.OPENAPI_OPERATION["responses"])
+    assert statuses == {"202", "400", "401", "403", "404", "405", "413", "415", "429"}
+    properties = helper_body.OPENAPI_OPERATION["requestBody"]["content"]["application/json"][
+        "schema"]["properties"]
+    assert {helper_body.KIND, helper_body.SHOW_NAME, helper_body.NEWS,
+            helper_body.CONTACT} <= set(properties)
