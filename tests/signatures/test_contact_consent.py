@@ -15,6 +15,8 @@ from core.site import do_save_site_settings
 from privacy.holdings import export_for_address
 from signatures import actions, data_rights, exports, intake
 from signatures.models import Signature
+from tests.privacy.conftest import make_signature
+from tests.privacy.test_data_rights import url_path
 from tests.signatures.conftest import confirm, post_sign
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,13 @@ def test_the_admin_shows_where_a_sign_on_came_from_and_the_consent(editor_client
     listing = "/admin/signatures/signature/?status=all&source="
     assert "Ana Lima" in editor_client.get(listing + "api").content.decode()
     assert "Ana Lima" not in editor_client.get(listing + "form").content.decode()
+
+
+def test_the_data_rights_page_says_who_may_contact_and_where_it_came_from(anon, statement):
+    make_signature(statement, "ana@example.org", wants_contact=True,
+                   source=Signature.Source.API, referrer="partner")
+    page = anon.get(url_path("ana@example.org")).content.decode()
+    assert "the coalition may contact you" in page and "sent by a partner site" in page
+    Signature.objects.update(wants_contact=False, source=Signature.Source.FORM)
+    page = anon.get(url_path("ana@example.org")).content.decode()
+    assert "the coalition may contact you" not in page and "partner site" not in page
