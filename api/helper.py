@@ -97,6 +97,26 @@ def _signing_token(request: HttpRequest) -> ApiToken | HttpResponse:
     return token
 
 
+def _signer(request: HttpRequest) -> tuple[helper_body.HelperCall, SignForm, str] | HttpResponse:
+    """The call read from the body and validated by the sign-on form (with the referrer as the
+    text policy cleans it), or the 400 or 413 to answer."""
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:  # a body sent without Content-Length (chunked)
+        return error(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        call = helper_body.read(_decoded(body))
+        referrer = clean_text(call.referrer)
+    except helper_body.BadBody as bad:
+        return error(400, str(bad))
+    except ValidationError:
+        return error(400, "referrer_data.source: control or invisible characters are refused.")
+    with translation.override("en"):  # the API speaks English (docs/api-helper.md)
+        form = SignForm(call.form_data)
+        if not form.is_valid():
+            return error(400, _form_errors(form))
+    return call, form, referrer
+
+
 @csrf_exempt  # a token, not a cookie, authorises it: there is no session to forge
 def record_signature_helper(request: HttpRequest, petition_id: int) -> HttpResponse:
     if request.method != "POST":
@@ -117,20 +137,10 @@ def record_signature_helper(request: HttpRequest, petition_id: int) -> HttpRespo
         return error(404, "There is no such petition.")
     if not statement.is_open_for_signing:
         return error(403, "Signing is closed: this petition no longer accepts signatures.")
-    body = request.body
-    if len(body) > MAX_BODY_BYTES:  # a body sent without Content-Length (chunked)
-        return error(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    try:
-        call = helper_body.read(_decoded(body))
-        referrer = clean_text(call.referrer)
-    except helper_body.BadBody as bad:
-        return error(400, str(bad))
-    except ValidationError:
-        return error(400, "referrer_data.source: control or invisible characters are refused.")
-    with translation.override("en"):  # the API speaks English (docs/api-helper.md)
-        form = SignForm(call.form_data)
-        if not form.is_valid():
-            return error(400, _form_errors(form))
+    signer = _signer(request)
+    if isinstance(signer, HttpResponse):
+        return signer
+    call, form, referrer = signer
     # Counted last, as the form's are: a refused call uses up nobody's allowance. The token
     # stands where the form has the visitor's network.
     limited, counts = guards.check_limits(sign_limits(statement.pk, f"token-{token.pk}"),
