@@ -33,6 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.api_helper import SIGNATURES as API_SIGNATURES  # noqa: E402
+from bench.api_helper import SLUG as API_SLUG  # noqa: E402
+from bench.api_helper import bench_api_helper  # noqa: E402
 from bench.dashboard import bench_dashboard  # noqa: E402
 from bench.handover_pdf import bench_handover_pdf  # noqa: E402
 from bench.harness import (  # noqa: E402
@@ -74,7 +77,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "thread,mail,export,weight,search,postgres,viral,sharecard,updates,"
-                        "handover,dashboard")
+                        "handover,dashboard,api")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -83,7 +86,8 @@ def main() -> None:
         return not only or name in only
 
     started = time.monotonic()
-    if any(wanted(name) for name in ("pages", "weight", "posts", "comments", "viral")):  # wrk, nginx
+    if any(wanted(name) for name in ("pages", "weight", "posts", "comments", "viral", "api")):
+        # wrk, nginx
         ensure_tools()
     workdir = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     data_dir = workdir / "data"
@@ -102,6 +106,7 @@ def main() -> None:
             ({"pages", "weight", "render", "mail", "comments", "posts", "viral"},
              ("viral", plan.viral_signatures, plan.comments)),
             ({"render", "search", "export"}, ("million", plan.million_signatures, 0)),
+            ({"api"}, (API_SLUG, API_SIGNATURES, 0)),
             *(({"thread"}, (f"thread-{size}", THREAD_SIGNATURES, size))
               for size in THREAD_SIZES),
         ) if any(wanted(name) for name in readers)]
@@ -137,6 +142,8 @@ def main() -> None:
         if wanted("posts"):  # after the comment runs, which added to the discussion
             checked("posts", lambda: bench_posts(app, env, "viral", plan, "SQLite", "sq",
                                                  plan.viral_signatures, None))
+        if wanted("api"):  # the API's sign-on helper (issue 18), after the form's posts
+            checked("api", lambda: bench_api_helper(app, env, plan))
         app.stop()
         if wanted("updates"):  # its own server, SMTP server and 100,000 signers (issue 17)
             bench_updates(plan.quick)

@@ -201,7 +201,8 @@ def do_correct(signature: Signature, changes: dict[str, Any]) -> Signature:
     fields = {"name": changes["name"], "role": changes["role"], "country": changes["country"],
               "comment": changes["comment"], "show_name": changes["show_name"],
               # Absent when a caller does not offer the consent: it stays as it is.
-              "wants_news": changes.get("news", signature.wants_news)}
+              "wants_news": changes.get("news", signature.wants_news),
+              "wants_contact": changes.get("contact", signature.wants_contact)}
     if signature.is_organisation or changes.get("organisation"):
         fields["organisation_name"] = changes["organisation"]
     changed = {k for k, v in fields.items() if getattr(signature, k) != v}
@@ -242,6 +243,8 @@ def do_withdraw(signature: Signature) -> Signature:
         setattr(signature, field, "")
     signature.organisation = None
     signature.comment_approved = False
+    # The consent goes with the signature: no integration reads a withdrawn signer again.
+    signature.wants_contact = False
     signature.save()
     _apply_counts(signature, before)
     tallies.record_change(tallied, tallies.contribution(signature))

@@ -61,7 +61,7 @@ class StatementFilter(admin.SimpleListFilter):
 class SignatureAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "status", "organisation_name", "role", "country",
                     "comment_preview", "statement", "confirmed_at"]
-    list_filter = [StatementFilter, StatusFilter, "kind", "country", "confirmed_at",
+    list_filter = [StatementFilter, StatusFilter, "kind", "source", "country", "confirmed_at",
                    "comment_approved"]
     search_fields = ["name", "organisation_name"]
     date_hierarchy = "created_at"
@@ -71,9 +71,9 @@ class SignatureAdmin(admin.ModelAdmin):
     actions = ["approve", "reject", "approve_comments", "hide_comments"]
     autocomplete_fields = ["organisation"]
     fields: ClassVar[tuple[str, ...]] = (
-        "statement", "kind", "status", "source", "name", "organisation_name", "role", "country",
-        "email", "show_name", "comment", "comment_approved", "organisation", "revision",
-        "language", "created_at", "confirmed_at")
+        "statement", "kind", "status", "source", "referrer", "name", "organisation_name", "role",
+        "country", "email", "show_name", "wants_contact", "comment", "comment_approved",
+        "organisation", "revision", "language", "created_at", "confirmed_at")
 
     @admin.display(description=_("comment"))
     def comment_preview(self, signature: Signature) -> str:

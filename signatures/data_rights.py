@@ -50,6 +50,12 @@ def export(address: str) -> list[dict[str, Any]]:
         "show_name_publicly": s.show_name,
         # Consent to the statement's updates, taken back from any update mail or here.
         "news_about_the_statement": s.wants_news,
+        # Consent to be contacted by the coalition: whether its integrations may read this
+        # signature's address (docs/api.md); withdrawn from the manage page.
+        "may_be_contacted_by_the_coalition": s.wants_contact,
+        # How it arrived: the form, the editors, or a partner's tool through the API (and which).
+        "source": s.source,
+        "referrer": s.referrer,
         "comment": s.comment,
         "language": s.language,
         "signed": s.created_at.isoformat(),
@@ -68,7 +74,9 @@ def erase(address: str) -> int:
         if signature.status == Signature.Status.UNCONFIRMED:
             signature.delete()  # never counted, never shown
         elif signature.status == Signature.Status.VISIBLE:
-            fields: dict[str, Any] = {"email": "", "ip_hash": "", "token_salt": new_token_salt()}
+            # Forgotten, the address goes, and with it the consent to be contacted at it.
+            fields: dict[str, Any] = {"email": "", "ip_hash": "", "token_salt": new_token_salt(),
+                                      "wants_contact": False}
             if not signature.show_name:
                 # Counted, not named: only its place in the count stays.
                 fields.update(name="", organisation_name="", role="", country="", comment="",

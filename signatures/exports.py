@@ -29,13 +29,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 PUBLIC_COLUMNS = ["kind", "name", "organisation", "role", "country", "comment", "confirmed_at"]
-EDITOR_COLUMNS = [*PUBLIC_COLUMNS, "email", "show_name", "status", "revision", "source"]
+EDITOR_COLUMNS = [*PUBLIC_COLUMNS, "email", "show_name", "status", "revision", "source",
+                  "contact", "referrer"]
 # What the header row says for each column, in the exporting editor's language.
 COLUMN_NAMES = {
     "kind": _("Kind"), "name": _("Name"), "organisation": _("Organisation"), "role": _("Role"),
     "country": _("Country"), "comment": _("Comment"), "confirmed_at": _("Confirmed at"),
     "email": _("Email"), "show_name": _("Name shown"), "status": _("Status"),
     "revision": _("Revision signed"), "source": _("Source"),
+    # The consent of issue 18: only these signers agreed to be contacted by the coalition.
+    "contact": _("May be contacted by the coalition"), "referrer": _("Referred by"),
 }
 # Excel takes a file without it for its legacy code page; every other program drops it.
 BOM = "\ufeff"
@@ -63,7 +66,8 @@ def neutralise(value: Any) -> str:
 _INDIVIDUAL = Signature.Kind.INDIVIDUAL
 _FIELDS = ["kind", "name", "organisation__name", "organisation_name", "role", "country",
            "comment", "comment_approved", "confirmed_at"]
-_EDITOR_FIELDS = ["email", "show_name", "status", "revision__number", "source"]
+_EDITOR_FIELDS = ["email", "show_name", "status", "revision__number", "source",
+                  "wants_contact", "referrer"]
 
 
 def _row(values: tuple, with_emails: bool) -> list[str]:
@@ -76,9 +80,10 @@ def _row(values: tuple, with_emails: bool) -> list[str]:
            role if person else "", country, comment if comment_approved or with_emails else "",
            spreadsheet_time(confirmed_at)]
     if with_emails:
-        email, show_name, status, revision_number, source = editor
+        email, show_name, status, revision_number, source, wants_contact, referrer = editor
         row += [email, "yes" if show_name else "no", status,
-                "" if revision_number is None else str(revision_number), source]
+                "" if revision_number is None else str(revision_number), source,
+                "yes" if wants_contact else "no", referrer]
     return [neutralise(cell) for cell in row]
 
 

@@ -37,6 +37,11 @@ class SignatoryFields(forms.Form):
     # Consent to the statement's updates (updates/): unticked unless the signer ticks it.
     news = forms.BooleanField(label=_("Send me news about this statement"), required=False,
                               initial=False)
+    # Consent to be contacted by the coalition (issue 18), unticked unless the signer ticks it:
+    # only these signers' addresses ever reach the coalition's integrations (docs/api.md).
+    # Separate from ``news``: one is about this statement, the other about the coalition.
+    contact = forms.BooleanField(label=_("The coalition may contact me"), required=False,
+                                 initial=False)
 
     signer_kind: str = Signature.Kind.INDIVIDUAL
 
@@ -61,7 +66,7 @@ class SignForm(SignatoryFields):
     email = forms.CharField(label=_("Email"), max_length=LIMITS["email"], strip=False)
 
     field_order = ["kind", "name", "organisation", "role", "country", "email", "show_name",
-                   "comment", "news"]
+                   "comment", "news", "contact"]
 
     def current_kind(self) -> str:
         return self.cleaned_data.get("kind", "")

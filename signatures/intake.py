@@ -69,6 +69,12 @@ class SignerDetails:
     comment: str
     # Consent to the statement's updates; copied to the signature with the other columns.
     news: bool = False
+    # Consent to be contacted by the coalition (issue 18).
+    contact: bool = False
+    # How the sign-on arrived (the form, or the API's sign-on helper) and, for the API, the
+    # tool or site its token holder names (OSDI's ``referrer_data.source``).
+    source: str = Signature.Source.FORM
+    referrer: str = ""
 
 
 def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, language: str
@@ -78,6 +84,7 @@ def receive(statement: Statement, details: SignerDetails, *, ip_hash: str, langu
         statement=statement, kind=details.kind, name=details.name,
         organisation_name=details.organisation, role=details.role, country=details.country,
         email=details.email, show_name=details.show_name, wants_news=details.news,
+        wants_contact=details.contact, source=details.source, referrer=details.referrer,
         comment=details.comment,
         ip_hash=ip_hash, language=language,
         sort_name=sort_key(shown_name(details.kind, details.name, details.organisation)),
@@ -226,7 +233,8 @@ def _insert_signatures(pks: list[int]) -> list[tuple[int, int, str]]:
     signed; returns (signature id, statement id, email) of those stored."""
     head, tail, templated = _insert_statement(connection.vendor)
     now = timezone.now()
-    template = Signature(status=Signature.Status.UNCONFIRMED, source=Signature.Source.FORM,
+    # The consents, ``source`` and ``referrer`` are the intake's columns, copied as they are.
+    template = Signature(status=Signature.Status.UNCONFIRMED,
                          mails_sent=1, last_mailed_at=now, created_at=now, updated_at=now)
     quote = connection.ops.quote_name
     where = f"pending.{quote('id')} IN ({', '.join(['%s'] * len(pks))})"

@@ -111,6 +111,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
         role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
         show_name=cleaned["show_name"], comment=cleaned["comment"], news=cleaned["news"],
+        contact=cleaned["contact"],
     ), ip_hash=ip, language=get_language())
     # Answered only now: do_sign's transaction has committed (docs/security.md, invariant 6).
     return HttpResponseRedirect(public.sent_url(statement), status=303)
@@ -261,7 +262,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     initial = {"name": signature.name, "organisation": signature.organisation_name,
                "role": signature.role, "country": signature.country,
                "show_name": signature.show_name, "comment": signature.comment,
-               "news": signature.wants_news}
+               "news": signature.wants_news, "contact": signature.wants_contact}
     form = CorrectionForm(initial=initial, kind=signature.kind)
     status = 200
     notice = ""
