@@ -29,6 +29,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                     "updatetranslation": ("add", "change", "delete", "view")},
         # The coalition's own site: name, logo, colour, footer, contact (core/site.py).
         "core": {"auditentry": ("view",), "sitesettings": ("add", "change", "view")},
+        # Signed webhooks to the coalition's tools (webhooks/); the private scope also needs
+        # signatures.export_emails.
+        "webhooks": {"webhookendpoint": ("add", "change", "delete", "view"),
+                     "webhookdelivery": ("view",)},
     },
     MODERATOR: {
         "statements": {"statement": ("view",)},

@@ -63,7 +63,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.may_choose_private = actions.may_choose_private(request.user)
+        form.may_choose_private = actions.may_choose_private(request.user)  # type: ignore[attr-defined]  # EndpointForm's flag
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -187,7 +187,7 @@ def _record(endpoint: WebhookEndpoint, outcome: Outcome, now: datetime) -> None:
             WebhookDelivery.objects.filter(id__in=outcome.delivered).update(
                 status=WebhookDelivery.Status.DELIVERED, delivered_at=now,
                 attempts=F("attempts") + 1, claim="", claimed_until=None, last_error="")
-            back = {"last_delivered_at": now}
+            back: dict[str, Any] = {"last_delivered_at": now}
             if endpoint.status == WebhookEndpoint.Status.FAILING:
                 back.update(status=WebhookEndpoint.Status.ACTIVE, failing_since=None)
             WebhookEndpoint.objects.filter(pk=endpoint.pk).exclude(

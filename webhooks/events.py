@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.generations import KeptCopy, bump_generations
 from webhooks import signing, tasks
@@ -53,9 +54,11 @@ def record(event: str, statement_id: int, object_id: int) -> int:
                if listener.wants(event, statement_id)]
     if not wanting:
         return 0
+    now = timezone.now()
     WebhookDelivery.objects.bulk_create([
         WebhookDelivery(endpoint_id=endpoint_id, event=event, object_id=object_id,
-                        message_id=signing.new_message_id())
+                        message_id=signing.new_message_id(), created_at=now,
+                        next_attempt_at=now)
         for endpoint_id in wanting])
     transaction.on_commit(tasks.wake)
     return len(wanting)

@@ -104,6 +104,7 @@ def bodies(rows: Iterable[WebhookDelivery]) -> dict[int, bytes]:
     result = {}
     for row in rows:
         private = row.endpoint.scope == WebhookEndpoint.Scope.PRIVATE
+        item: dict[str, Any]
         if row.event in SIGNATURE_EVENTS:
             signature = signatures.get(row.object_id)
             item = {"osdi:signature": signature_resource(
