@@ -86,7 +86,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def editor(db) -> User:
     ensure_role_groups()
-    user = User.objects.create_user("edna", "edna@example.org", "not-used-here",
+    user = User.objects.create_user("edna", "edna@example.org", None,
                                     is_staff=True)
     user.groups.add(Group.objects.get(name=EDITOR))
     return user
