@@ -80,6 +80,7 @@ def test_a_500_is_tried_again_later_with_the_same_id(receiver, editor, statement
     assert (row.status, row.attempts) == ("delivered", 2)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs outside the test's transaction
 def test_after_a_day_of_failures_the_endpoint_is_failing_and_editors_are_told(
         receiver, editor, statement, mailbox, tasks):
     endpoint = make_endpoint(receiver.url, actor=editor)
@@ -193,11 +194,10 @@ def test_two_workers_never_claim_the_same_row(editor, statement):
     assert len(delivery.claim(now + delivery.CLAIM + timedelta(seconds=1))) == 5
 
 
-def test_through_the_task_queue_after_commit(receiver, editor, statement, tasks,
-                                             django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # committed, as a confirmation is
+def test_through_the_task_queue_after_commit(receiver, editor, statement, tasks):
     endpoint = make_endpoint(receiver.url, actor=editor)
-    with django_capture_on_commit_callbacks(execute=True):
-        confirmed(statement)
+    confirmed(statement)  # its transaction commits: the worker is woken
     assert receiver.requests == []  # never inside the request: the worker posts it
     tasks()
     assert len(receiver.verified(endpoint.secret)) == 1
