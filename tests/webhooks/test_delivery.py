@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import socket
-from email.header import decode_header, make_header
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from django.utils import timezone
