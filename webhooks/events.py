@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.generations import KeptCopy, bump_generations
@@ -49,19 +49,39 @@ def endpoints_changed() -> None:
 
 
 def record(event: str, statement_id: int, object_id: int) -> int:
-    """Write the event's rows for the endpoints that want it; returns how many."""
+    """Write the event's rows for the endpoints that want it; returns how many listeners
+    wanted it."""
     wanting = [listener.endpoint_id for listener in _listeners.get()
                if listener.wants(event, statement_id)]
     if not wanting:
         return 0
-    now = timezone.now()
-    WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(endpoint_id=endpoint_id, event=event, object_id=object_id,
-                        message_id=signing.new_message_id(), created_at=now,
-                        next_attempt_at=now)
-        for endpoint_id in wanting])
+    _insert_rows(event, object_id, wanting)
     transaction.on_commit(tasks.wake)
     return len(wanting)
+
+
+def _insert_rows(event: str, object_id: int, endpoint_ids: list[int]) -> None:
+    """One INSERT … SELECT: a row for each of these endpoints that still exists and is not
+    disabled. Another process may have deleted or disabled one within the last second
+    (its copy of the endpoints is that old at most); a plain INSERT naming a deleted endpoint
+    would fail the signer's confirmation when it commits. The ``webhook-id`` is the event's
+    id and the endpoint's, so it is unique per event and endpoint and stable across retries."""
+    rows, endpoints = WebhookDelivery._meta.db_table, WebhookEndpoint._meta.db_table
+    quote = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM stores it
+    columns = ", ".join(quote(name) for name in (
+        "endpoint_id", "event", "object_id", "message_id", "created_at", "status", "attempts",
+        "next_attempt_at", "claim", "last_error"))
+    placeholders = ", ".join(["%s"] * len(endpoint_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(rows)} ({columns}) "  # noqa: S608 -- names quoted, values bound
+            f"SELECT {quote('id')}, %s, %s, %s || CAST({quote('id')} AS VARCHAR(20)), %s, %s, "
+            f"0, %s, '', '' FROM {quote(endpoints)} "
+            f"WHERE {quote('id')} IN ({placeholders}) AND {quote('status')} <> %s",
+            [event, object_id, signing.new_message_id() + "_", now,
+             WebhookDelivery.Status.PENDING, now, *endpoint_ids,
+             WebhookEndpoint.Status.DISABLED])
 
 
 def on_signature_confirmed(sender: Any, signature: Any, **kwargs: Any) -> None:

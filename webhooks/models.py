@@ -82,8 +82,9 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=32, choices=Event.choices)
     # The signature, comment or statement the event is about.
     object_id = models.BigIntegerField()
-    # ``webhook-id``: the same on every attempt, so the receiver can drop a repeat.
-    message_id = models.CharField(max_length=40, unique=True)
+    # ``webhook-id``: ``msg_<event>_<endpoint>``, the same on every attempt, so the
+    # receiver can drop a repeat.
+    message_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

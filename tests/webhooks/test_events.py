@@ -227,3 +227,14 @@ def test_a_statement_back_to_draft_shows_nothing_of_its_text(receiver, editor, s
     (item,) = delivered(receiver, endpoint.secret)
     assert item["osdi:petition"] == {"identifiers": [f"undersigned:petition-{statement.pk}"],
                                      "undersigned:status": "draft"}
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign key is checked when the change commits
+def test_an_endpoint_deleted_in_another_process_never_breaks_a_confirmation(editor, statement):
+    endpoint = make_endpoint("https://crm.example.org/", actor=editor)
+    confirmed(statement)  # this process now keeps the endpoint in its copy
+    # Deleted by another process: this one's copy is up to a second old.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+    signature = confirmed(statement, email="bea@example.org", name="Bea")
+    assert Signature.objects.get(pk=signature.pk).status == Signature.Status.VISIBLE
+    assert not WebhookDelivery.objects.exists()
