@@ -211,3 +211,24 @@ def test_old_delivered_rows_are_removed(receiver, editor, statement):
     assert retention.remove_old_deliveries(now + timedelta(days=6)) == 0
     assert retention.remove_old_deliveries(now + timedelta(days=8)) == 1
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_retry_gets_a_run_planned_at_its_time(receiver, editor, statement):
+    from django_tasks_db.models import DBTaskResult
+
+    from webhooks import tasks as webhook_tasks
+
+    make_endpoint(receiver.url, actor=editor)
+    confirmed(statement)
+    receiver.answers = [500]
+    webhook_tasks.deliver_webhooks.call()
+    row = WebhookDelivery.objects.get()
+    planned = DBTaskResult.objects.filter(task_path="webhooks.tasks.deliver_webhooks",
+                                          status="READY")
+    assert list(planned.values_list("run_after", flat=True)) == [row.next_attempt_at]
+    webhook_tasks.deliver_webhooks.call()  # nothing due: the run planned already will do
+    assert planned.count() == 1
+    # The maintenance schedule wakes a run once rows are due (a process died before it could).
+    assert webhook_tasks.wake_if_due(row.next_attempt_at - timedelta(seconds=1)) == 0
+    assert webhook_tasks.wake_if_due(row.next_attempt_at) == 1
+    assert planned.count() == 2
