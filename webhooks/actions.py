@@ -51,9 +51,8 @@ def do_create_endpoint(endpoint: WebhookEndpoint, *, actor: Any) -> WebhookEndpo
 def do_update_endpoint(endpoint: WebhookEndpoint, *, actor: Any) -> WebhookEndpoint:
     """Save an editor's changes to the address, statement, events or scope."""
     previous = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    if endpoint.scope == WebhookEndpoint.Scope.PRIVATE and \
-            previous.scope != WebhookEndpoint.Scope.PRIVATE:
-        _check_scope(endpoint, actor)
+    _check_scope(previous, actor)  # where a private endpoint posts is the addresses' way out
+    _check_scope(endpoint, actor)
     endpoint.save(update_fields=[field for field in EDITABLE])
     audit.record(actor, "webhook.edit", endpoint, **_describe(endpoint))
     events.endpoints_changed()

@@ -39,13 +39,23 @@ class EndpointForm(forms.ModelForm):
 
     def clean_scope(self) -> str:
         scope = self.cleaned_data.get("scope", WebhookEndpoint.Scope.PUBLIC)
-        unchanged = self.instance.pk is not None and self.instance.scope == scope
-        if scope == WebhookEndpoint.Scope.PRIVATE and not unchanged and \
-                not self.may_choose_private:
+        if scope == WebhookEndpoint.Scope.PRIVATE and not self.may_choose_private:
             raise forms.ValidationError(_(
                 "Only editors who may export signers' email addresses may choose the private "
                 "scope."))
         return scope
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Whoever may change where a private endpoint posts could send the addresses to
+        # themselves: changing one at all needs the same permission as choosing it.
+        if self.instance.pk is not None and \
+                self.instance.scope == WebhookEndpoint.Scope.PRIVATE and \
+                not self.may_choose_private:
+            raise forms.ValidationError(_(
+                "This endpoint receives signers' addresses: only editors who may export them "
+                "may change it."))
+        return cleaned
 
 
 @admin.register(WebhookEndpoint)

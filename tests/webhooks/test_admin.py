@@ -101,3 +101,18 @@ def test_a_moderator_may_not_see_endpoints(moderator_client):  # noqa: F811
     assert moderator_client.get("/admin/webhooks/webhookendpoint/").status_code == 403
     assert moderator_client.post(ADD, form()).status_code == 403
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_only_who_may_export_addresses_may_change_a_private_endpoint(editor, editor_client):
+    assert editor_client.post(ADD, form(scope="private")).status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    editor.groups.clear()  # now the webhook permissions alone
+    editor.user_permissions.set(Permission.objects.filter(content_type__app_label="webhooks"))
+    change = f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/"
+    for scope in ("private", "public"):
+        response = editor_client.post(change, form("https://attacker.example.net/",
+                                                   scope=scope))
+        assert response.status_code == 200
+        assert "only editors who may export them may change it" in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://crm.example.org/hooks" and endpoint.scope == "private"
