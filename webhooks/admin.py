@@ -46,7 +46,7 @@ class EndpointForm(forms.ModelForm):
         return scope
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         # Whoever may change where a private endpoint posts could send the addresses to
         # themselves: changing one at all needs the same permission as choosing it.
         if self.instance.pk is not None and \
