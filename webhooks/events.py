@@ -56,7 +56,13 @@ def record(event: str, statement_id: int, object_id: int) -> int:
     if not wanting:
         return 0
     _insert_rows(event, object_id, wanting)
-    transaction.on_commit(tasks.wake)
+    # Once per transaction (savepoint level): a moderator approving a hundred comments wakes
+    # one run. Registered at this very level, the earlier wake is dropped by a rollback only
+    # together with this event's rows.
+    level = set(connection.savepoint_ids)
+    if not any(entry[1] is tasks.wake and entry[0] == level  # (savepoints, function, robust)
+               for entry in connection.run_on_commit):
+        transaction.on_commit(tasks.wake)
     return len(wanting)
 
 

@@ -238,3 +238,17 @@ def test_an_endpoint_deleted_in_another_process_never_breaks_a_confirmation(edit
     signature = confirmed(statement, email="bea@example.org", name="Bea")
     assert Signature.objects.get(pk=signature.pk).status == Signature.Status.VISIBLE
     assert not WebhookDelivery.objects.exists()
+
+
+def test_many_events_in_one_transaction_wake_the_worker_once(editor, statement,
+                                                             django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from webhooks import events, tasks
+
+    make_endpoint("https://crm.example.org/", actor=editor)
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for comment_id in range(3):  # as a moderator's bulk approval sends them
+            events.record(Event.COMMENT_PUBLISHED, statement.pk, comment_id)
+    assert WebhookDelivery.objects.count() == 3
+    assert [callback for callback in callbacks if callback is tasks.wake] == [tasks.wake]
