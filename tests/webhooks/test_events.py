@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from standardwebhooks import Webhook
 
 from comments import actions as comment_actions
 from signatures import actions as signature_actions
@@ -69,7 +70,6 @@ def test_addresses_only_with_private_scope_and_the_signers_consent(receiver, edi
     private_bodies = b"".join(by_path["/hooks/private"])
     assert b"yes@example.org" in private_bodies
     assert b"no@example.org" not in private_bodies
-    Webhook = __import__("standardwebhooks").Webhook  # noqa: N806
     for request in receiver.requests:
         secret = public.secret if request.path.endswith("public") else private.secret
         Webhook(secret).verify(request.body, request.headers)
