@@ -67,6 +67,7 @@ from bench.scenarios.thread import THREAD_SIGNATURES, THREAD_SIZES, bench_thread
 from bench.scenarios.viral import bench_viral  # noqa: E402
 from bench.scenarios.weight import bench_weight  # noqa: E402
 from bench.update_mail import bench_updates  # noqa: E402
+from bench.webhooks import bench_webhooks  # noqa: E402
 
 
 def main() -> None:
@@ -77,7 +78,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=DOCS, help="where to write the report")
     parser.add_argument("--only", default="", help="comma list: pages,render,posts,comments,"
                         "thread,mail,export,weight,search,postgres,viral,sharecard,updates,"
-                        "handover,dashboard,api")
+                        "handover,dashboard,api,webhooks")
     args = parser.parse_args()
     plan = make_plan(args.quick)
     only = set(filter(None, args.only.split(",")))
@@ -147,6 +148,8 @@ def main() -> None:
         app.stop()
         if wanted("updates"):  # its own server, SMTP server and 100,000 signers (issue 17)
             bench_updates(plan.quick)
+        if wanted("webhooks"):  # its own server, receiver and signatures (issue 18)
+            bench_webhooks(plan.quick)
         if wanted("sharecard"):  # in process: no server, no data
             checked("sharecard", lambda: bench_sharecard(env, plan))
         if wanted("dashboard"):  # in process: the editors' dashboard and the tallies' cost

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from comments import rules, tokens
+from comments import rules, signals, tokens
 from comments.models import (
     Ban,
     Comment,
@@ -144,6 +144,7 @@ def do_post_comment(statement: Statement, data: NewComment, *, ip_hash: str,
 def _went_public(comment: Comment, parent: Comment | None = None) -> None:
     """Inside the transaction that made a comment visible: mails that may now be sent."""
     statement_changed(comment.statement_id)
+    signals.comment_published.send(sender=Comment, comment=comment)
     if comment.notify:
         _ask_to_confirm_notifications(comment)
     parent = parent or comment.parent

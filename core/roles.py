@@ -32,6 +32,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         # Tokens for the coalition's integrations (docs/api.md): made and revoked ("change"),
         # never edited or deleted; read_private ones only with export_emails (api/actions.py).
         "api": {"apitoken": ("add", "change", "view")},
+        # Signed webhooks to the coalition's tools (webhooks/); the private scope also needs
+        # signatures.export_emails.
+        "webhooks": {"webhookendpoint": ("add", "change", "delete", "view"),
+                     "webhookdelivery": ("view",)},
     },
     MODERATOR: {
         "statements": {"statement": ("view",)},

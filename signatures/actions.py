@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from core import audit, sealed
-from signatures import intake, tallies
+from signatures import intake, signals, tallies
 from signatures.intake import SignerDetails as SignerDetails  # re-exported: do_sign takes one
 from signatures.models import Signature, SignatureCounter
 from signatures.tasks import (
@@ -185,6 +185,7 @@ def do_confirm(signature: Signature) -> Signature:
                                   "updated_at"])
     _apply_counts(signature, before)
     tallies.record_change(tallied, tallies.contribution(signature))
+    signals.signature_confirmed.send(sender=Signature, signature=signature)
     return signature
 
 
@@ -249,6 +250,7 @@ def do_withdraw(signature: Signature) -> Signature:
     _apply_counts(signature, before)
     tallies.record_change(tallied, tallies.contribution(signature))
     _drop_orphans(signature, unlinked)
+    signals.signature_withdrawn.send(sender=Signature, signature=signature)
     return signature
 
 

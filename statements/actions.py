@@ -18,6 +18,7 @@ from core import audit
 from core.mail import absolute, queue_mail
 from statements import pages
 from statements.models import Organisation, Revision, Statement, StatementIssuer, Translation
+from statements.signals import send_statement_events
 
 
 def record_revisions(statement: Statement, *, actor: Any) -> list[Revision]:
@@ -61,6 +62,7 @@ def do_change_status(statement: Statement, status: str, *, actor: Any) -> Statem
     record_revisions(statement, actor=actor)
     audit.record(actor, f"statement.{status}", statement, previous=previous)
     _changed(statement)
+    send_statement_events(statement, previous_status=previous, revised=False)
     return statement
 
 
@@ -90,6 +92,8 @@ def do_save_statement(statement: Statement, *, actor: Any, created: bool,
         # The status field of the form is a change of status like the list's actions.
         audit.record(actor, f"statement.{statement.status}", statement, previous=previous_status)
     _changed(statement)
+    send_statement_events(statement, revised=bool(revisions), previous_status=(
+        statement.status if previous_status is None else previous_status))
     return revisions
 
 
