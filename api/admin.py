@@ -7,6 +7,7 @@ revoked, which is audited and keeps the record of who used what.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -38,11 +39,13 @@ class NewTokenForm(forms.ModelForm):
         model = ApiToken
         fields = ["name"]
 
-    def __init__(self, *args: Any, grantable: set[Scope] = frozenset(), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grantable: Collection[Scope] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope.value, SCOPE_LABELS[scope])
+        scopes = self.fields["scopes"]
+        assert isinstance(scopes, forms.MultipleChoiceField)
+        scopes.choices = [(scope.value, SCOPE_LABELS[scope])
                                          for scope in Scope if scope in grantable]
-        self.fields["scopes"].initial = [Scope.READ.value]
+        scopes.initial = [Scope.READ.value]
 
 
 @admin.register(ApiToken)

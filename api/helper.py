@@ -71,8 +71,9 @@ def _decoded(body: bytes) -> Any:
 
 def _form_errors(form: SignForm) -> str:
     """The form's refusals, each named by where it was in the JSON."""
-    return " ".join(f"{helper_body.JSON_PATHS.get(field, 'The body')}: {' '.join(messages)}"
-                    for field, messages in form.errors.items())
+    return " ".join(
+        f"{helper_body.JSON_PATHS.get(field, 'The body')}: {' '.join(map(str, messages))}"
+        for field, messages in form.errors.items())
 
 
 def _language(call: helper_body.HelperCall, statement: Statement) -> str:

@@ -162,14 +162,4 @@ OPENAPI_OPERATION: dict[str, Any] = {
             SHOW_NAME: _FLAG, NEWS: _FLAG, CONTACT: _FLAG,
             "add_tags": {}, "add_lists": {}, "triggers": {}}}}
         for media in ("application/json", "application/hal+json")}},
-    "responses": {
-        "202": {"description": "Received; the signer is sent an email (the same answer for "
-                               "every address)"},
-        **{str(status): {"description": description} for status, description in (
-            (400, "Not valid JSON, a wrong JSON type, or a field the sign-on form refuses"),
-            (401, "No token, or not a live token"), (403, "No sign scope, or signing is closed"),
-            (404, "No such public petition"), (405, "Only POST"),
-            (413, "The body is over 32 KiB"), (415, "Not JSON in UTF-8"),
-            (429, "A rate limit; see Retry-After"))},
-    },
 }

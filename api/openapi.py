@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
+from api import helper_body
 from api.filters import MAX_LENGTH as FILTER_MAX_LENGTH
 from api.paging import DEFAULT_PER_PAGE, MAX_PAGESIZE
 from api.tokens import HEADER
@@ -173,35 +174,6 @@ def _schemas() -> dict[str, Any]:
         "Petitions": _collection("osdi:petitions", "Petition"),
         "Signatures": _collection("osdi:signatures", "Signature"),
         "People": _collection("osdi:people", "Person"),
-        "SignatureHelper": {
-            "type": "object", "required": ["person"],
-            "description": "OSDI record_signature_helper (docs/api-helper.md decides the "
-                           "details). `add_tags`, `add_lists` and `triggers` are accepted and "
-                           "ignored.",
-            "properties": {
-                "person": {"type": "object", "required": ["email_addresses"], "properties": {
-                    "given_name": {"type": "string"}, "family_name": {"type": "string"},
-                    "email_addresses": {"type": "array", "minItems": 1, "items": {
-                        "type": "object", "required": ["address"],
-                        "properties": {"address": {"type": "string"}}}},
-                    "postal_addresses": {"type": "array", "items": {
-                        "type": "object", "properties": {"country": {"type": "string"}}}},
-                    "employer": {"type": "string"}, "work_title": {"type": "string"}}},
-                "comments": {"type": "string"},
-                "referrer_data": {"type": "object",
-                                  "properties": {"source": {"type": "string"}}},
-                "add_tags": {"type": "array", "items": {"type": "string"}},
-                "add_lists": {"type": "array"},
-                "triggers": {"type": "object"},
-                "undersigned:show_name": {"type": "boolean",
-                                          "description": "Show the name on the public list."},
-                "undersigned:news": {"type": "boolean", "default": False,
-                                     "description": "The signer asked for news about this "
-                                                    "statement."},
-                "undersigned:contact": {"type": "boolean", "default": False,
-                                        "description": "The signer agreed to be contacted by "
-                                                       "the coalition."},
-            }},
         "Accepted": {"type": "object", "description": "The same answer whether or not the "
                      "address had signed: the signer confirms by email (double opt-in)."},
     }
@@ -230,16 +202,14 @@ def document() -> dict[str, Any]:
                 "Signatures", parameters=[petition_id, *_PAGING])},
             "/petitions/{petition_id}/signatures/{signature_id}": {"get": _read(
                 "One signature", "Signature", parameters=[petition_id, signature_id])},
+            # The helper's request is described where its body is read (api/helper_body.py).
             "/petitions/{petition_id}/record_signature_helper": {"post": {
-                "summary": "Sign on from another site or tool (double opt-in by email)",
+                **helper_body.OPENAPI_OPERATION,
                 "parameters": [petition_id],
                 "security": [{"token": []}],
-                "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": _ref("SignatureHelper")},
-                    _HAL: {"schema": _ref("SignatureHelper")}}},
                 "responses": {"202": _answer("Accepted: a confirmation mail is on its way",
                                              "Accepted"),
-                              **_errors(400, 401, 403, 404, 413, 415, 429)},
+                              **_errors(400, 401, 403, 404, 405, 413, 415, 429)},
             }},
             "/people": {"get": _read("Signers who agreed to be contacted", "People",
                                      parameters=_PAGING, private=True)},

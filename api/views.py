@@ -56,12 +56,6 @@ def _limits(request: HttpRequest, token: ApiToken | None) -> list[tuple[Limit, s
     return [own, (SITE_LIMIT, "site")]
 
 
-def _retry_after(limit: Limit) -> str:
-    """Seconds until the limit's window ends (windows follow the limits' clock)."""
-    now = protection.time.time()
-    return str(max(1, math.ceil(limit.seconds - now % limit.seconds)))
-
-
 def endpoint(*, private_only: bool = False) -> Callable[[View], View]:
     """Method, token, rate limit and error handling around one read endpoint."""
 
@@ -82,7 +76,7 @@ def endpoint(*, private_only: bool = False) -> Callable[[View], View]:
             if not protection.allowed_by(checks, counted):
                 refused_by = checks[min(len(counted), len(checks)) - 1][0]
                 refused = error(429, "Too many requests; wait and try again.")
-                refused["Retry-After"] = _retry_after(refused_by)
+                refused["Retry-After"] = str(protection.seconds_left(refused_by))
                 return refused
             caller = Caller(token)
             if private_only and not caller.private:

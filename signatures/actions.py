@@ -318,7 +318,10 @@ def do_moderate_comments(signatures: QuerySet[Signature], *, actor: Any, approve
     done = 0
     for signature in signatures.exclude(comment="").select_related("statement"):
         with transaction.atomic():
-            Signature.objects.filter(pk=signature.pk).update(comment_approved=approve)
+            # updated_at too: an integration pulling what changed (the API's modified_date
+            # filter) learns that the comment is now shown, or hidden.
+            Signature.objects.filter(pk=signature.pk).update(comment_approved=approve,
+                                                             updated_at=timezone.now())
             if signature.status == Signature.Status.VISIBLE:
                 statement_changed(signature.statement_id)
             audit.record(actor, "signature.comment_approve" if approve else

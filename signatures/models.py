@@ -161,6 +161,10 @@ class Signature(models.Model):
             models.Index(fields=["email", "statement"], name="signature_address"),
             # The moderation queue and expiry.
             models.Index(fields=["status", "created_at"], name="signature_status_created"),
+            # The API's people (docs/api.md): the signers who agreed to be contacted, walked by
+            # id. Few of a million may have agreed, so only they are indexed.
+            models.Index(fields=["status", "id"], condition=Q(wants_contact=True),
+                         name="signature_contactable"),
         ]
 
     def __str__(self) -> str:

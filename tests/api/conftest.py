@@ -77,3 +77,9 @@ def signed(db) -> dict[str, Any]:
     }
     reconcile_counts([statement])
     return {"statement": statement, **rows}
+
+
+def error_description(response) -> str:  # noqa: ANN001
+    """The description of an API error answer (OSDI errors.md: api/http.py)."""
+    return response.json()["osdi:error"]["resource_status"][0]["error_descriptions"][0][
+        "description"]

@@ -15,6 +15,7 @@ from signatures import views as sign_views
 from signatures.models import Signature, SignOn
 from signatures.tasks import MIN_MAIL_INTERVAL
 from statements.models import Statement
+from tests.api.conftest import error_description
 from tests.conftest import make_statement
 from tests.signatures.conftest import confirm, links, post_sign
 
@@ -158,7 +159,7 @@ BAD_BODIES = [
 def test_unreadable_bodies_are_refused(anon, statement, sign_token, label, raw, status):
     response = call(anon, statement, None, sign_token, raw=raw)
     assert response.status_code == status, response.content
-    assert "description" in response.json()["osdi:error"]
+    assert error_description(response)
     assert stored() == (0, 0)
 
 
@@ -191,13 +192,13 @@ BAD_FIELDS = [
 def test_invalid_sign_ons_are_400_and_say_where(anon, statement, sign_token, label, payload):
     response = call(anon, statement, payload, sign_token)
     assert response.status_code == 400, response.content
-    assert response.json()["osdi:error"]["description"]
+    assert error_description(response)
     assert stored() == (0, 0)
 
 
 def test_the_error_names_the_field_in_json_terms(anon, statement, sign_token):
     response = call(anon, statement, body("nope"), sign_token)
-    assert "person.email_addresses[0].address" in response.json()["osdi:error"]["description"]
+    assert "person.email_addresses[0].address" in error_description(response)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
@@ -231,7 +232,7 @@ def test_unknown_draft_and_closed_petitions(anon, sign_token):
     assert call(anon, 999_999, body(), sign_token).status_code == 404
     assert call(anon, draft, body(), sign_token).status_code == 404
     response = call(anon, closed, body(), sign_token)
-    assert response.status_code == 403 and "closed" in response.json()["osdi:error"]["description"]
+    assert response.status_code == 403 and "closed" in error_description(response)
     assert stored() == (0, 0)
 
 

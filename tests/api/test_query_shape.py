@@ -120,3 +120,16 @@ def test_each_lane_is_an_index_seek_without_a_sort(crowded: Statement) -> None:
         plan = plan_of(*queryset.query.sql_with_params())
         assert "signature_list_confirmed" in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_the_people_walk_seeks_the_index_of_signers_who_agreed(crowded: Statement) -> None:
+    """Few of a million signers may agree to be contacted: the walk reads only them, through
+    the partial index ``signature_contactable``, not every signature by its id."""
+    from api import public
+
+    keep = list(public.contactable().order_by("id").values_list("pk", flat=True)[:20])
+    Signature.objects.exclude(pk__in=keep).update(wants_contact=False)  # 20 of 6,000 agreed
+    anchor = keep[5]
+    queryset = public.contactable().filter(pk__gt=anchor).order_by("id")[:101]
+    plan = plan_of(*queryset.query.sql_with_params())
+    assert "signature_contactable" in plan, plan
