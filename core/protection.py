@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +77,11 @@ class Limit:
     scope: str
     count: int
     seconds: int
+
+
+def seconds_left(limit: Limit) -> int:
+    """Seconds until the limit's current window ends: what a refusal's ``Retry-After`` says."""
+    return max(1, math.ceil(limit.seconds - time.time() % limit.seconds))
 
 
 def _window_key(limit: Limit, key: str) -> str:
