@@ -154,12 +154,8 @@ def record_signature_helper(request: HttpRequest, petition_id: int) -> HttpRespo
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     surge.notice(statement, counts[2])
-    cleaned = form.cleaned_data
-    actions.do_sign(statement, actions.SignerDetails(
-        kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
-        role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
-        show_name=cleaned["show_name"], comment=cleaned["comment"], news=cleaned["news"],
-        contact=cleaned["contact"], source=Signature.Source.API,
+    actions.do_sign(statement, form.signer_details(
+        source=Signature.Source.API,
         # The token's name when the caller names no source: the editors still see where from.
         referrer=(referrer or token.name)[:helper_body.REFERRER_MAX],
     ), ip_hash="", language=_language(call, statement))

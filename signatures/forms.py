@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.addresses import mailbox
 from core.forms import shared_fields
 from core.text import TextField, clean_text
+from signatures.intake import SignerDetails
 from signatures.models import Signature
 
 LIMITS = {"name": 200, "organisation": 200, "role": 200, "country": 100, "email": 254,
@@ -70,6 +71,17 @@ class SignForm(SignatoryFields):
 
     def current_kind(self) -> str:
         return self.cleaned_data.get("kind", "")
+
+    def signer_details(self, *, source: str = Signature.Source.FORM, referrer: str = ""
+                       ) -> SignerDetails:
+        """The validated sign-on as the intake takes it: the form's view and the API's sign-on
+        helper (api/helper.py) hand over the same fields."""
+        cleaned = self.cleaned_data
+        return SignerDetails(
+            kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
+            role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
+            show_name=cleaned["show_name"], comment=cleaned["comment"], news=cleaned["news"],
+            contact=cleaned["contact"], source=source, referrer=referrer)
 
     def clean_email(self) -> str:
         value = mailbox(clean_text(self.cleaned_data["email"]))

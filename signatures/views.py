@@ -106,13 +106,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal is not None:
         return _refused(request, refusal)
     surge.notice(statement, counts[2])
-    cleaned = form.cleaned_data
-    actions.do_sign(statement, actions.SignerDetails(
-        kind=cleaned["kind"], name=cleaned["name"], organisation=cleaned["organisation"],
-        role=cleaned["role"], country=cleaned["country"], email=cleaned["email"],
-        show_name=cleaned["show_name"], comment=cleaned["comment"], news=cleaned["news"],
-        contact=cleaned["contact"],
-    ), ip_hash=ip, language=get_language())
+    actions.do_sign(statement, form.signer_details(), ip_hash=ip, language=get_language())
     # Answered only now: do_sign's transaction has committed (docs/security.md, invariant 6).
     return HttpResponseRedirect(public.sent_url(statement), status=303)
 
