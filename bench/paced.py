@@ -24,6 +24,7 @@ class PacedResult:
     statuses: dict[int, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds, from the due time
     errors: int = 0  # connections refused, reset or timed out
+    error_kinds: dict[str, int] = field(default_factory=dict)  # the same, by exception
     late_sends: int = 0  # requests that left more than 10 ms after they were due
 
     def percentile(self, fraction: float) -> float:
@@ -59,14 +60,26 @@ async def _paced(url: str, rate: float, seconds: float, make_request: Callable[[
     for _ in range(connections):
         idle.append(await asyncio.open_connection(host, port))
 
+    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        # As a browser does before it reuses a kept-alive connection: one the server has
+        # closed meanwhile (granian closes a connection idle for 30 s) is not used again.
+        while idle:
+            pair = idle.pop()
+            if not pair[0].at_eof():
+                return pair
+            pair[1].close()
+        return await asyncio.open_connection(host, port)
+
     async def send(number: int, due: float) -> None:
-        pair = idle.pop() if idle else await asyncio.open_connection(host, port)
+        pair = await connection()
         if time.perf_counter() - due > 0.010:
             result.late_sends += 1
         try:
             status = await asyncio.wait_for(_exchange(*pair, make_request(number)), timeout)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
             result.errors += 1
+            kind = type(error).__name__
+            result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
             pair[1].close()
             return
         result.latencies.append(time.perf_counter() - due)

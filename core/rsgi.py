@@ -19,12 +19,21 @@ Requests waiting for an app thread are taken writes first (``AppThreads``): a fl
 reads — a hundred searches at once — queues behind itself, while a sign-on or a comment waits
 at most for the one read already running. Measured in docs/benchmarks.md ("Search and query
 strings": a sign-on while 100 connections search).
+
+While a write is in hand, the loop also stops answering cached pages (for at most
+``READERS_WAIT_AT_MOST_SECONDS``). The loop and the app thread share the GIL, and a loop that
+always has a reader to answer keeps it for a whole switch interval (5 ms) each time the app
+thread lets it go — which a sign-on does at every database call. On the viral day (readers at
+full speed, 350 posts a second) a sign-on took a hundred milliseconds that way, most of it
+waiting; with the readers stepping aside it takes its few milliseconds of work and the readers
+lose little, since the posts are a small part of the time (docs/benchmarks.md, round 17).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import io
 import sys
 import threading
@@ -188,6 +197,9 @@ class _StartResponse:
 BUSY_WITHIN_SECONDS = 1.0
 # Methods that change state: the visitor is acting (signing, commenting), not reading.
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# How long a reader waits at most for the writes in hand to pass (see the module's docstring):
+# a slow write (an upload, an export) must not stop the cached pages.
+READERS_WAIT_AT_MOST_SECONDS = 0.25
 
 
 class AppThreads:
@@ -290,6 +302,9 @@ class RSGIApplication:
         self.max_body_bytes = max_body_bytes
         self.threads = threads
         self._app_threads: AppThreads | None = None
+        # Writes received and not yet answered; readers step aside while there are any.
+        self._writes_in_hand = 0
+        self._no_writes = asyncio.Event()  # binds to the loop that first waits on it
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._app_threads = AppThreads(self.threads)
@@ -303,6 +318,8 @@ class RSGIApplication:
             return
         light = None
         if self.fast_path is not None:
+            if self._writes_in_hand and scope.method in _READS:
+                await self._let_writes_pass()
             light = fast_path_environ(scope)
             if light is not None:
                 if self._app_threads is not None and self._app_threads.busy():
@@ -328,12 +345,27 @@ class RSGIApplication:
         if self._app_threads is None:
             self.__rsgi_init__(loop)
         assert self._app_threads is not None
-        answer = await self._app_threads.run(
-            loop, scope.method in _WRITES, lambda: self._call(environ, protocol, loop))
+        write = scope.method in _WRITES
+        if write:
+            self._writes_in_hand += 1
+            self._no_writes.clear()
+        try:
+            answer = await self._app_threads.run(
+                loop, write, lambda: self._call(environ, protocol, loop))
+        finally:
+            if write:
+                self._writes_in_hand -= 1
+                if not self._writes_in_hand:
+                    self._no_writes.set()
         if answer is not None:
             protocol.response_bytes(*answer)
 
     __call__ = __rsgi__
+
+    async def _let_writes_pass(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(READERS_WAIT_AT_MOST_SECONDS):
+                await self._no_writes.wait()
 
     def _call(self, environ: dict[str, Any], protocol: Any,
               loop: asyncio.AbstractEventLoop) -> tuple[int, list[tuple[str, str]], bytes] | None:

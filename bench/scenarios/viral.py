@@ -80,6 +80,10 @@ def _comment_form(page: bytes) -> tuple[str, str] | None:
     return form["action"], urllib.parse.urlencode(fields)
 
 
+def _kinds(result: paced.PacedResult) -> str:
+    return "".join(f", {count} {kind}" for kind, count in sorted(result.error_kinds.items()))
+
+
 def _wrk_errors(result: dict[str, Any]) -> tuple[int, int]:
     """wrk's non-2xx/3xx answers and its socket errors (connect, read, write, timeout)."""
     return result["non2xx"], sum(int(n) for n in re.findall(r"\d+", result["socket_errors"]))
@@ -167,7 +171,7 @@ def bench_viral(app: App, nginx: Nginx, env: dict[str, str], slug: str, plan: Pl
                       reference=f"p50 {result.percentile(0.5) * 1000:,.1f} ms, over the "
                       f"{len(result.latencies):,} answered of {result.sent:,} sent (answers "
                       f"{result.statuses}; {result.errors:,} failed or unanswered within "
-                      f"{CLIENT_TIMEOUT:.0f} s); client late on {result.late_sends:,} sends "
+                      f"{CLIENT_TIMEOUT:.0f} s{_kinds(result)}); client late on {result.late_sends:,} sends "
                       "(> 10 ms after due)",
                       target=f"≤ {LATENCY_BUDGET_MS} ms",
                       ratio=f"{p99 / LATENCY_BUDGET_MS:.2f} × budget",

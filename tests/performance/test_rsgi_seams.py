@@ -107,6 +107,7 @@ class _Scope:
                  **headers: str) -> None:
         self.method, self.path, self.query_string, self.scheme = method, path, query, "http"
         self.server, self.client, self.http_version = "127.0.0.1:8000", "203.0.113.9:5555", "1.1"
+        self.proto = "http"
         self.headers = _Headers({name.replace("_", "-"): value for name, value in headers.items()})
 
 
@@ -148,3 +149,122 @@ def test_the_light_environ_finds_the_same_page_as_the_full_one() -> None:
                 == pagecache.request_is_cacheable(full))
     assert fast_path_environ(_Scope(method="POST")) is None
     assert fast_path_environ(_Scope(cookie="sessionid=1")) is None
+
+
+class _BodyProtocol:
+    """granian's RSGI protocol for one request: the body when awaited, the answer recorded."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.body = body
+        self.answers: list[int] = []
+
+    async def __call__(self) -> bytes:
+        return self.body
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answers.append(status)
+
+
+def _held_write_app():  # noqa: ANN202
+    """An RSGIApplication whose POSTs wait in the app thread until released, and whose fast
+    path answers every GET (a cached page) and notes the order of events."""
+    from core.rsgi import RSGIApplication
+
+    events: list[str] = []
+    writing = threading.Event()
+    release = threading.Event()
+
+    def wsgi(environ, start_response):  # noqa: ANN001, ANN202
+        writing.set()
+        release.wait(timeout=10)
+        events.append("write answered")
+        start_response("303 See Other", [("Location", "/")])
+        return [b""]
+
+    def fast_path(environ, protocol) -> bool:  # noqa: ANN001
+        events.append("read answered")
+        protocol.response_bytes(200, [], b"page")
+        return True
+
+    return RSGIApplication(wsgi, fast_path=fast_path), events, writing, release
+
+
+def test_cached_pages_wait_while_the_process_answers_a_write(monkeypatch) -> None:
+    """On a viral day the event loop answers cached pages as fast as readers ask, and it holds
+    the GIL while it does: the app thread's sign-on then waits a switch interval (5 ms) at every
+    database call. Reads wait while a write is in hand, so the write runs alone (docs/benchmarks.md,
+    round 17: the viral day's post p99 went from 0.9 s to under 50 ms)."""
+    from core import rsgi
+
+    monkeypatch.setattr(rsgi, "READERS_WAIT_AT_MOST_SECONDS", 30)
+    app, events, writing, release = _held_write_app()
+    post = _Scope(method="POST", content_length="3")
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        app.__rsgi_init__(loop)
+        try:
+            write = asyncio.create_task(app(post, _BodyProtocol(b"a=1")))
+            await loop.run_in_executor(None, writing.wait, 10)
+            read = asyncio.create_task(app(_Scope(), _BodyProtocol()))
+            await asyncio.sleep(0.05)
+            assert events == [], "a cached page was answered while the write ran"
+            release.set()
+            await asyncio.gather(write, read)
+        finally:
+            app.__rsgi_del__(loop)
+
+    asyncio.run(scenario())
+    assert events == ["write answered", "read answered"]
+
+
+def test_a_long_write_holds_the_readers_only_for_a_moment(monkeypatch) -> None:
+    """An admin upload or a slow export must not stop the process's cached pages: readers wait
+    at most READERS_WAIT_AT_MOST_SECONDS for the writes to pass."""
+    from core import rsgi
+
+    monkeypatch.setattr(rsgi, "READERS_WAIT_AT_MOST_SECONDS", 0.01)
+    app, events, writing, release = _held_write_app()
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        app.__rsgi_init__(loop)
+        try:
+            write = asyncio.create_task(app(_Scope(method="POST", content_length="3"),
+                                            _BodyProtocol(b"a=1")))
+            await loop.run_in_executor(None, writing.wait, 10)
+            await app(_Scope(), _BodyProtocol())
+            assert events == ["read answered"]
+            release.set()
+            await write
+        finally:
+            app.__rsgi_del__(loop)
+
+    asyncio.run(scenario())
+    assert events == ["read answered", "write answered"]
+
+
+def test_a_write_does_not_wait_for_other_writes_on_the_loop() -> None:
+    """Only reads step aside: a second sign-on is received and queued while the first runs
+    (the app threads order the writes)."""
+    app, events, writing, release = _held_write_app()
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        app.__rsgi_init__(loop)
+        try:
+            protocols = [_BodyProtocol(b"a=1"), _BodyProtocol(b"a=2")]
+            first = asyncio.create_task(app(_Scope(method="POST", content_length="3"),
+                                            protocols[0]))
+            await loop.run_in_executor(None, writing.wait, 10)
+            second = asyncio.create_task(app(_Scope(method="POST", content_length="3"),
+                                             protocols[1]))
+            await asyncio.sleep(0.05)
+            assert app._app_threads is not None and len(app._app_threads._writes) == 1
+            release.set()
+            await asyncio.gather(first, second)
+            assert [p.answers for p in protocols] == [[303], [303]]
+        finally:
+            app.__rsgi_del__(loop)
+
+    asyncio.run(scenario())
