@@ -65,15 +65,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="bench/run.py's --quick")
     parser.add_argument("--report", type=Path, help="also write the table here")
+    parser.add_argument("--keep-reports", type=Path, metavar="DIR",
+                        help="keep each run's own report here (<commit>-<round>.md)")
     args = parser.parse_args()
 
     codes = [worktree(ref) for ref in args.refs]
     runs: dict[str, dict[str, list[tuple[float, float | None]]]] = {c: {} for c, _ in codes}
     with tempfile.TemporaryDirectory(prefix="undersigned-compare-") as scratch:
+        kept = args.keep_reports or Path(scratch)
+        kept.mkdir(parents=True, exist_ok=True)
         for round_number in range(args.rounds):
             shift = round_number % len(codes)
             for commit, path in codes[shift:] + codes[:shift]:
-                report = Path(scratch) / f"{commit}-{round_number}.md"
+                report = kept / f"{commit}-{round_number + 1}.md"
                 command = [sys.executable, "bench/run.py", "--only", args.only,
                            "--report", str(report)] + (["--quick"] if args.quick else [])
                 print(f"round {round_number + 1}/{args.rounds}: {commit}", flush=True)
