@@ -48,6 +48,8 @@ def limit_address(address: str) -> str:
     /64 and can pick any address in it, so per-address limits would be endless: the /64 counts
     as one visitor. IPv4 stays per address (a /24 is often a whole campus or carrier NAT), and
     an IPv4-mapped IPv6 address (``::ffff:192.0.2.1``, a dual-stack socket) is its IPv4."""
+    if ":" not in address:  # IPv4 (or no address at all): itself, and no parse to pay for
+        return address
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

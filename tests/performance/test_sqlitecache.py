@@ -74,6 +74,26 @@ def test_count_events_counts_every_window_in_one_go(cache: SQLiteCache) -> None:
     assert cache.get("per-minute") == 3 and cache.get("per-hour") == 2
 
 
+def test_count_events_answers_in_the_order_of_the_windows(cache: SQLiteCache) -> None:
+    """The counts come back in the order the windows were given (narrowest first, for the
+    limits), whatever each window held before."""
+    for key, times in (("w3", 3), ("w1", 1), ("w4", 4), ("w2", 2)):
+        for _ in range(times - 1):
+            cache.count_events([(key, 60)])
+    assert cache.count_events([("w3", 60), ("w1", 60), ("w4", 60), ("w2", 60)]) == [3, 1, 4, 2]
+    assert cache.count_events([]) == []
+
+
+def test_count_events_leaves_the_windows_after_a_refusal_as_they_were(cache: SQLiteCache
+                                                                      ) -> None:
+    windows = [("address", 60), ("statement", 60), ("site", 60)]
+    assert cache.count_events(windows, allowed=[1, 10, 10]) == [1, 1, 1]
+    assert cache.count_events(windows, allowed=[1, 10, 10]) == [2]
+    assert [cache.get(key) for key, _ in windows] == [2, 1, 1]
+    assert cache.count_events(windows[1:], allowed=[1, 10]) == [2]
+    assert [cache.get(key) for key, _ in windows] == [2, 2, 1]
+
+
 def test_count_events_starts_again_when_a_window_has_expired(cache: SQLiteCache) -> None:
     assert cache.count_events([("burst", 1)]) == [1]
     assert cache.count_events([("burst", 1)]) == [2]
