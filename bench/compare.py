@@ -67,6 +67,8 @@ def main() -> int:
     parser.add_argument("--report", type=Path, help="also write the table here")
     parser.add_argument("--keep-reports", type=Path, metavar="DIR",
                         help="keep each run's own report here (<commit>-<round>.md)")
+    parser.add_argument("--tabulate", action="store_true",
+                        help="run nothing: make the table from the reports in --keep-reports")
     args = parser.parse_args()
 
     codes = [worktree(ref) for ref in args.refs]
@@ -78,6 +80,11 @@ def main() -> int:
             shift = round_number % len(codes)
             for commit, path in codes[shift:] + codes[:shift]:
                 report = kept / f"{commit}-{round_number + 1}.md"
+                if args.tabulate:
+                    if report.exists():
+                        for name, value in figures(report).items():
+                            runs[commit].setdefault(name, []).append(value)
+                    continue
                 command = [sys.executable, "bench/run.py", "--only", args.only,
                            "--report", str(report)] + (["--quick"] if args.quick else [])
                 print(f"round {round_number + 1}/{args.rounds}: {commit}", flush=True)
@@ -110,7 +117,8 @@ def _table(args: argparse.Namespace, codes: list[tuple[str, Path]],
             medians = [statistics.median(column) for column in columns]
             cells = [f"**{m:,.3g}** ({', '.join(f'{v:,.3g}' for v in column)})"
                      for m, column in zip(medians, columns, strict=True)]
-            change = ", ".join(f"{m / medians[0] - 1:+.1%}" for m in medians[1:])
+            change = ", ".join(f"{m / medians[0] - 1:+.1%}" if medians[0] else "–"
+                               for m in medians[1:])
             lines.append(f"| {name}{kind} | " + " | ".join(cells) + f" | {change} |")
     return "\n".join(lines) + "\n"
 
