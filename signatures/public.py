@@ -246,8 +246,10 @@ def _page_number(text: str) -> int:
 
 def _count_matches(queryset: SignatureQuerySet) -> tuple[int, bool]:
     """How many rows match, read from the index up to SEARCH_COUNT_CAP, and whether there are
-    more. Ids, not COUNT(*): the same bounded walk of the index on every database."""
-    found = len(queryset.values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1])
+    more. Ids, not COUNT(*): the same bounded walk of the index on every database. Without
+    the list's order: ordered by confirmation time, the database had to read and sort every
+    match before the limit (1.3 s for "Person 0" at a million signatures)."""
+    found = len(queryset.order_by().values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1])
     return min(found, SEARCH_COUNT_CAP), found > SEARCH_COUNT_CAP
 
 

@@ -116,6 +116,9 @@ def test_search_count_is_bounded(anon, statement, monkeypatch):
     assert page_label(html) == "Page 1"
     bounded = [q["sql"] for q in queries.captured_queries if "LIMIT 4" in q["sql"].upper()]
     assert bounded, "the count reads at most SEARCH_COUNT_CAP + 1 index entries"
+    # Ordered, the limit would come after reading and sorting every match (a prefix such as
+    # "Person 0" matched 100,000 names and took over a second at a million signatures).
+    assert not [sql for sql in bounded if "ORDER BY" in sql.upper()]
 
 
 @pytest.mark.parametrize("query", ["page=2", "page=1&after={pk}", "page=02&after={pk}",
