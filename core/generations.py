@@ -17,9 +17,9 @@ This module is a leaf: it knows the cache and the database connection, nothing o
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -57,11 +57,13 @@ def shared_cache() -> BaseCache:
 
 
 def _new_token() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _bump(keys: Iterable[str]) -> None:
-    tokens = {key: _new_token() for key in keys}
+    # One new token serves every key of the bump: each key's value changes, which is all a
+    # reader compares (and one random draw instead of one a key).
+    tokens = dict.fromkeys(keys, _new_token())
     shared_cache().set_many(tokens, timeout=None)
     # This process knows the new tokens: no need to read them (or any other key) back.
     now = time.monotonic()
