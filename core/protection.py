@@ -161,11 +161,7 @@ def is_same_origin(request: HttpRequest) -> bool:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@functools.lru_cache(maxsize=256)
 def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """Scheme, host and port of ``url``. Kept per process: a POST compares three origins (the
-    site's, the request's host, the browser's claim), nearly always the same few strings,
-    and parsing them was a tenth of a sign-on's guards (docs/benchmarks.md, round 18)."""
     try:
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()

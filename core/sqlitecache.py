@@ -27,8 +27,6 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 NEVER = 1e18  # expiry of keys stored with timeout=None
 PURGE_EVERY = 2000  # writes between purges of expired rows (per process, randomised)
-# Rows in one INSERT of set_many: three parameters a row, far below SQLite's 32,766.
-ROWS_PER_STATEMENT = 500
 
 
 class SQLiteCache(BaseCache):
@@ -111,34 +109,20 @@ class SQLiteCache(BaseCache):
 
     def set_many(self, data: dict[str, Any], timeout: Any = DEFAULT_TIMEOUT,
                  version: int | None = None) -> list[str]:
-        """All of ``data`` in one statement, which SQLite makes atomic without a transaction of
-        ours (a generation bump is two keys: BEGIN, executemany and COMMIT were three round
-        trips, one statement is one; docs/benchmarks.md, round 18). Beyond ``ROWS_PER_STATEMENT``
-        the statements run in one transaction."""
         expires = self._expiry(timeout)
         rows = [(self.make_and_validate_key(k, version=version), self._dump(v), expires)
                 for k, v in data.items()]
         db = self._db()
-        if len(rows) <= ROWS_PER_STATEMENT:
-            self._insert_rows(db, rows)
-        else:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                    self._insert_rows(db, rows[start:start + ROWS_PER_STATEMENT])
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)",
+                           rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
         self._wrote()
         return []
-
-    @staticmethod
-    def _insert_rows(db: sqlite3.Connection, rows: list[tuple[str, Any, float]]) -> None:
-        if rows:
-            values = ",".join(["(?, ?, ?)"] * len(rows))
-            db.execute(f"INSERT OR REPLACE INTO cache (key, value, expires) VALUES {values}",  # noqa: S608
-                       [field for row in rows for field in row])
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT,
             version: int | None = None) -> bool:
@@ -165,53 +149,33 @@ class SQLiteCache(BaseCache):
         """Count one event under each ``(key, seconds)``, all in one transaction; returns the
         counts. A key whose window has expired starts again at 1. (Rate limits: one round trip
         per request instead of an ``add`` and an ``incr`` per limit.) With ``allowed`` (one
-        maximum per key), the keys after the first whose count exceeds its maximum are left as
-        they were — counted and taken back in the same transaction, so no other process sees
-        them counted — and the list returned is shorter.
-
-        All the keys are counted by one statement: a sign-on's four windows were six round
-        trips with BEGIN and COMMIT, they are three (docs/benchmarks.md, round 18)."""
+        maximum per key), counting stops after the first key whose count exceeds its maximum:
+        the keys after it are not counted and the list returned is shorter."""
         now = time.time()
         # make_key, not make_and_validate_key: the rate limits' keys are short hex digests of
         # ours, and the memcached-safety scan of every character cost ~20 µs a key per request.
-        keys = [self.make_key(key, version=version) for key, _seconds in windows]
-        if not keys:
-            return []
-        if len(set(keys)) != len(keys):
-            raise ValueError("count_events counts each key once")
-        values = ",".join(["(?, 1, ?)"] * len(keys))
-        parameters: list[Any] = [field for key, (_key, seconds) in zip(keys, windows, strict=True)
-                                 for field in (key, now + seconds)]
+        make_key = self.make_key
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            found = dict(db.execute(
-                f"INSERT INTO cache (key, value, expires) VALUES {values} ON CONFLICT(key) DO"  # noqa: S608
-                " UPDATE SET value = CASE WHEN cache.expires <= ? OR typeof(cache.value) !="
-                " 'integer' THEN 1 ELSE cache.value + 1 END, expires = CASE WHEN"
-                " cache.expires <= ? THEN excluded.expires ELSE cache.expires END"
-                " RETURNING key, value", (*parameters, now, now)).fetchall())
-            counts = [found[key] for key in keys]
-            if allowed is not None:
-                refused = next((index for index, (count, most) in enumerate(
-                    zip(counts, allowed, strict=True)) if count > most), None)
-                if refused is not None:
-                    self._take_back(db, keys[refused + 1:])
-                    counts = counts[:refused + 1]
+            counts = []
+            for index, (key, seconds) in enumerate(windows):
+                counts.append(db.execute(
+                    "INSERT INTO cache (key, value, expires) VALUES (?, 1, ?) ON CONFLICT(key) DO"
+                    " UPDATE SET value = CASE WHEN cache.expires <= ? OR typeof(cache.value) !="
+                    " 'integer' THEN 1 ELSE cache.value + 1 END, expires = CASE WHEN"
+                    " cache.expires <= ? THEN excluded.expires ELSE cache.expires END"
+                    " RETURNING value",
+                    (make_key(key, version=version), now + seconds, now, now),
+                ).fetchone()[0])
+                if allowed is not None and counts[-1] > allowed[index]:
+                    break
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         self._wrote()
         return counts
-
-    @staticmethod
-    def _take_back(db: sqlite3.Connection, keys: list[str]) -> None:
-        """Undo one count of each key: a window the count opened (value 1) is gone again."""
-        if keys:
-            marks = ",".join("?" * len(keys))
-            db.execute(f"DELETE FROM cache WHERE key IN ({marks}) AND value <= 1", keys)  # noqa: S608
-            db.execute(f"UPDATE cache SET value = value - 1 WHERE key IN ({marks})", keys)  # noqa: S608
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
