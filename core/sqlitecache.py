@@ -10,6 +10,11 @@ database (its writes never wait for, or delay, a sign-on's transaction); integer
 SQLite integers so ``incr`` is a single atomic UPDATE. Durability is not needed (it is a cache):
 ``synchronous=OFF``. Expired rows are purged now and then, and the table is kept under
 ``MAX_ENTRIES`` by dropping the rows closest to expiry.
+
+Every write first takes the cache file's writers' queue (``core.writers``), as the site's
+database does: every sign-on and comment counts its rate limits here, in a write transaction
+that the app processes and the task workers share, and a writer that met the lock taken slept
+in SQLite's busy handler (a fifth of an app thread's time under a burst of sign-ons, round 18).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+
+from core.writers import WriterQueue
 
 NEVER = 1e18  # expiry of keys stored with timeout=None
 PURGE_EVERY = 2000  # writes between purges of expired rows (per process, randomised)
@@ -51,7 +58,13 @@ class SQLiteCache(BaseCache):
                          " expires REAL NOT NULL) WITHOUT ROWID")
             conn.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
             self._local.conn = conn
+            self._local.writers = WriterQueue(f"{self.path}-writers.lock")
         return conn
+
+    def _writing(self) -> WriterQueue:
+        """This thread's place in the writers' queue of the cache file (with its connection)."""
+        self._db()
+        return self._local.writers
 
     def _expiry(self, timeout: Any) -> float:
         seconds = self.get_backend_timeout(timeout)
@@ -75,12 +88,14 @@ class SQLiteCache(BaseCache):
 
     def _purge(self) -> None:
         db = self._db()
-        db.execute("DELETE FROM cache WHERE expires < ?", (time.time(),))
+        with self._writing():
+            db.execute("DELETE FROM cache WHERE expires < ?", (time.time(),))
         (count,) = db.execute("SELECT count(*) FROM cache").fetchone()
         if count > self._max_entries:
             excess = count - self._max_entries + self._max_entries // max(self._cull_frequency, 1)
-            db.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache WHERE expires < ?"
-                       " ORDER BY expires LIMIT ?)", (NEVER, excess))
+            with self._writing():
+                db.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache WHERE"
+                           " expires < ? ORDER BY expires LIMIT ?)", (NEVER, excess))
 
     # --- the cache API --------------------------------------------------------------------
 
@@ -103,8 +118,10 @@ class SQLiteCache(BaseCache):
     def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT,
             version: int | None = None) -> None:
         key = self.make_and_validate_key(key, version=version)
-        self._db().execute("INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)",
-                           (key, self._dump(value), self._expiry(timeout)))
+        row = (key, self._dump(value), self._expiry(timeout))
+        db = self._db()
+        with self._writing():
+            db.execute("INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)", row)
         self._wrote()
 
     def set_many(self, data: dict[str, Any], timeout: Any = DEFAULT_TIMEOUT,
@@ -113,14 +130,15 @@ class SQLiteCache(BaseCache):
         rows = [(self.make_and_validate_key(k, version=version), self._dump(v), expires)
                 for k, v in data.items()]
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)",
-                           rows)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._writing():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT OR REPLACE INTO cache (key, value, expires)"
+                               " VALUES (?, ?, ?)", rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         self._wrote()
         return []
 
@@ -128,18 +146,24 @@ class SQLiteCache(BaseCache):
             version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
         now = time.time()
-        cursor = self._db().execute(
-            "INSERT INTO cache (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
-            " SET value = excluded.value, expires = excluded.expires WHERE cache.expires <= ?",
-            (key, self._dump(value), self._expiry(timeout), now))
+        row = (key, self._dump(value), self._expiry(timeout), now)
+        db = self._db()
+        with self._writing():
+            cursor = db.execute(
+                "INSERT INTO cache (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = excluded.value, expires = excluded.expires"
+                " WHERE cache.expires <= ?", row)
         self._wrote()
         return cursor.rowcount > 0
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
-        row = self._db().execute(
-            "UPDATE cache SET value = value + ? WHERE key = ? AND expires > ?"
-            " AND typeof(value) = 'integer' RETURNING value", (delta, key, time.time())).fetchone()
+        db = self._db()
+        with self._writing():
+            row = db.execute(
+                "UPDATE cache SET value = value + ? WHERE key = ? AND expires > ?"
+                " AND typeof(value) = 'integer' RETURNING value",
+                (delta, key, time.time())).fetchone()
         if row is None:
             raise ValueError(f"Key '{key}' not found or not an integer")
         return row[0]
@@ -156,31 +180,34 @@ class SQLiteCache(BaseCache):
         # ours, and the memcached-safety scan of every character cost ~20 µs a key per request.
         make_key = self.make_key
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            counts = []
-            for index, (key, seconds) in enumerate(windows):
-                counts.append(db.execute(
-                    "INSERT INTO cache (key, value, expires) VALUES (?, 1, ?) ON CONFLICT(key) DO"
-                    " UPDATE SET value = CASE WHEN cache.expires <= ? OR typeof(cache.value) !="
-                    " 'integer' THEN 1 ELSE cache.value + 1 END, expires = CASE WHEN"
-                    " cache.expires <= ? THEN excluded.expires ELSE cache.expires END"
-                    " RETURNING value",
-                    (make_key(key, version=version), now + seconds, now, now),
-                ).fetchone()[0])
-                if allowed is not None and counts[-1] > allowed[index]:
-                    break
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._writing():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                counts = []
+                for index, (key, seconds) in enumerate(windows):
+                    counts.append(db.execute(
+                        "INSERT INTO cache (key, value, expires) VALUES (?, 1, ?) ON CONFLICT(key)"
+                        " DO UPDATE SET value = CASE WHEN cache.expires <= ? OR"
+                        " typeof(cache.value) != 'integer' THEN 1 ELSE cache.value + 1 END,"
+                        " expires = CASE WHEN cache.expires <= ? THEN excluded.expires"
+                        " ELSE cache.expires END RETURNING value",
+                        (make_key(key, version=version), now + seconds, now, now),
+                    ).fetchone()[0])
+                    if allowed is not None and counts[-1] > allowed[index]:
+                        break
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         self._wrote()
         return counts
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
-        cursor = self._db().execute("UPDATE cache SET expires = ? WHERE key = ? AND expires > ?",
-                                    (self._expiry(timeout), key, time.time()))
+        db = self._db()
+        with self._writing():
+            cursor = db.execute("UPDATE cache SET expires = ? WHERE key = ? AND expires > ?",
+                                (self._expiry(timeout), key, time.time()))
         return cursor.rowcount > 0
 
     def has_key(self, key: str, version: int | None = None) -> bool:
@@ -190,14 +217,18 @@ class SQLiteCache(BaseCache):
 
     def delete(self, key: str, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
-        return self._db().execute("DELETE FROM cache WHERE key = ?", (key,)).rowcount > 0
+        db = self._db()
+        with self._writing():
+            return db.execute("DELETE FROM cache WHERE key = ?", (key,)).rowcount > 0
 
     def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
         for key in keys:
             self.delete(key, version=version)
 
     def clear(self) -> None:
-        self._db().execute("DELETE FROM cache")
+        db = self._db()
+        with self._writing():
+            db.execute("DELETE FROM cache")
 
     def close(self, **kwargs: Any) -> None:
         # Connections live for the thread: reopening one per request would cost more than

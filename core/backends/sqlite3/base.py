@@ -1,12 +1,9 @@
-"""SQLite with one queue for writers across processes.
+"""SQLite with one queue for writers across processes (``core.writers``).
 
-SQLite allows one writer at a time. With ``transaction_mode=IMMEDIATE`` every transaction asks
-for the write lock at BEGIN, and a process that finds it taken polls: SQLite's busy handler
-sleeps 1, 2, 5, 10 … 100 ms between tries. Under a burst of sign-ons the app processes spent
-more time in those sleeps than in work (each used half a core; the write lock is held for well
-under a millisecond). Here a transaction first takes an exclusive ``flock`` on a file beside the
-database: waiting writers sleep in the kernel and the next one is woken the moment the lock is
-released. The kernel drops the lock if its holder dies, so a killed process never blocks others.
+With ``transaction_mode=IMMEDIATE`` every transaction asks for SQLite's write lock at BEGIN, and
+a process that finds it taken polls in SQLite's busy handler: under a burst of sign-ons the app
+processes spent more time in its sleeps than in work (each used half a core). Here a
+transaction first takes the writers' queue, a ``flock`` on a file beside the database.
 
 A write outside a transaction (autocommit: the task worker marks its tasks done that way) takes
 the same lock around its one statement. Otherwise it would meet a writer in SQLite's busy
@@ -17,13 +14,13 @@ workers ran).
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+from core.writers import WriterQueue
 
 # Statements that write: the first word, upper-cased (WITH … INSERT is rare enough to take the
 # lock for any WITH).
@@ -53,8 +50,7 @@ class CursorWrapper(base.SQLiteCursorWrapper):
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._writer_fd: int | None = None
-        self._writer_locked = False
+        self._writers: WriterQueue | None = None
 
     def create_cursor(self, name: str | None = None) -> CursorWrapper:
         cursor = self.connection.cursor(factory=CursorWrapper)
@@ -64,6 +60,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def writes_alone(self, query: str) -> bool:
         """A write that autocommits (no transaction open, so no writers' lock held yet)."""
         return not (self._writer_locked or self.connection.in_transaction) and _writes(query)
+
+    @property
+    def _writer_locked(self) -> bool:
+        return self._writers is not None and self._writers.held
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
@@ -80,20 +80,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return name + "-writers.lock"
 
     def _take_writer_lock(self) -> None:
-        if self._writer_locked:
-            return
-        if self._writer_fd is None:
+        if self._writers is None:
             path = self._writer_lock_path()
             if path is None:
                 return
-            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
-        self._writer_locked = True
+            self._writers = WriterQueue(path)
+        self._writers.take()
 
     def _release_writer_lock(self) -> None:
-        if self._writer_locked and self._writer_fd is not None:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
-        self._writer_locked = False
+        if self._writers is not None:
+            self._writers.release()
 
     def _start_transaction_under_autocommit(self) -> None:
         self._take_writer_lock()
@@ -120,7 +116,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             super()._close()  # type: ignore[misc]  # not in the stubs
         finally:
-            self._release_writer_lock()
-            if self._writer_fd is not None:
-                os.close(self._writer_fd)
-                self._writer_fd = None
+            if self._writers is not None:
+                self._writers.close()
+                self._writers = None
