@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -150,3 +153,36 @@ def test_a_refusal_opens_no_wider_window(cache: SQLiteCache) -> None:
     assert cache.get("fresh") is None
     assert cache.count_events([("fresh", 60)]) == [1]
 
+
+WRITES = {
+    "set": lambda cache: cache.set("k", "v", 60),
+    "set_many": lambda cache: cache.set_many({"k": "v", "j": 1}, 60),
+    "add": lambda cache: cache.add("new", 1, 60),
+    "incr": lambda cache: cache.incr("n"),
+    "count_events": lambda cache: cache.count_events([("w", 60), ("x", 60)]),
+    "touch": lambda cache: cache.touch("k", 120),
+    "delete": lambda cache: cache.delete("k"),
+    "clear": lambda cache: cache.clear(),
+}
+
+
+@pytest.mark.parametrize("operation", WRITES)
+def test_a_write_waits_in_the_writers_queue(tmp_path: Path, operation: str) -> None:
+    """Every write takes the cache file's writers' queue (core.writers) first: while another
+    process holds it, the write waits — with no SQLite lock taken anywhere, a write that skipped
+    the queue would finish at once — and it goes through the moment the queue is free."""
+    cache = backend(tmp_path)
+    cache.set("k", "v", 60)
+    cache.add("n", 1, 60)
+    holder = os.open(f"{cache.path}-writers.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (WRITES[operation](cache), done.set()))
+    try:
+        writer.start()
+        assert not done.wait(0.3), f"{operation} wrote past the writers' queue"
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        os.close(holder)
+    assert done.wait(10)
+    writer.join()
