@@ -11,6 +11,13 @@ the early 4xx for malformed input) and nothing else. Its answers carry the same 
 full chain's (tests/performance/test_public_form_handler.py compares them).
 
 Everything else — GETs, the admin, any view not marked — goes through the full chain.
+
+The decision needs the path resolved, so the resolution is remembered per path and the short
+chain's handler takes it instead of resolving the path a second time: Django tries the URL
+patterns one by one, about 45 µs for a sign-on's path, a twentieth of the sign-on's whole CPU
+(docs/benchmarks.md, round 18). A path's resolution depends on nothing but the path and the
+URLconf (its language prefix resolves under its own language, as below), and the memory is
+emptied when the URLconf setting changes.
 """
 
 from __future__ import annotations
@@ -20,12 +27,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler, get_path_info
-from django.urls import Resolver404, resolve
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import translation
 
 # Paths are few (a statement × a language); anything past this is somebody probing.
 _MAX_REMEMBERED = 1024
-_is_public_form: dict[str, bool] = {}
+# PATH_INFO -> its resolution when it is a public form's, else None.
+_public_form_matches: dict[str, ResolverMatch | None] = {}
 
 
 def public_form[View: Callable[..., Any]](view: View) -> View:
@@ -47,22 +58,35 @@ class PublicFormHandler(WSGIHandler):
         finally:
             settings.MIDDLEWARE = full_chain
 
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        """The resolution ``is_public_form_post`` remembered for the path, as Django's own
+        would be: a copy per request, so that nothing a request does to it reaches the next."""
+        remembered = _public_form_matches.get(request.META.get("PATH_INFO", ""))
+        if remembered is None or hasattr(request, "urlconf"):
+            return super().resolve_request(request)
+        # ResolverMatch refuses copy.copy (it forbids pickling): copy its attributes.
+        match = ResolverMatch.__new__(ResolverMatch)
+        match.__dict__.update(remembered.__dict__, kwargs=dict(remembered.kwargs))
+        request.resolver_match = match
+        return match
+
 
 def is_public_form_post(environ: dict[str, Any]) -> bool:
     """A POST to a view marked ``@public_form`` (remembered per path)."""
     if environ.get("REQUEST_METHOD") != "POST":
         return False
     path = environ.get("PATH_INFO", "")
-    known = _is_public_form.get(path)
-    if known is None:
-        known = _resolves_to_public_form(environ)
-        if len(_is_public_form) >= _MAX_REMEMBERED:
-            _is_public_form.clear()
-        _is_public_form[path] = known
-    return known
+    try:
+        return _public_form_matches[path] is not None
+    except KeyError:
+        match = _public_form_match(environ)
+        if len(_public_form_matches) >= _MAX_REMEMBERED:
+            _public_form_matches.clear()
+        _public_form_matches[path] = match
+        return match is not None
 
 
-def _resolves_to_public_form(environ: dict[str, Any]) -> bool:
+def _public_form_match(environ: dict[str, Any]) -> ResolverMatch | None:
     try:
         path = get_path_info(environ)
         # The language prefix of a URL only resolves while that language is active, as
@@ -70,5 +94,11 @@ def _resolves_to_public_form(environ: dict[str, Any]) -> bool:
         with translation.override(translation.get_language_from_path(path)):
             match = resolve(path)
     except (Resolver404, ValueError, UnicodeError):
-        return False  # the full chain answers it, with its own 4xx
-    return bool(getattr(match.func, "public_form", False))
+        return None  # the full chain answers it, with its own 4xx
+    return match if getattr(match.func, "public_form", False) else None
+
+
+@receiver(setting_changed)
+def _forget_resolutions(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _public_form_matches.clear()

@@ -139,3 +139,51 @@ def test_insert_stores_the_row_as_save_would(statement):
     assert (stored.name, stored.body_html, stored.language) == ("Rosa", "<p>Hola</p>", "es")
     assert stored.created_at is not None and stored.created_at == comment.created_at
     assert not comment._state.adding
+
+
+def test_the_short_chain_takes_the_resolution_it_remembered(statement, monkeypatch):
+    """A public form's path is resolved once, to decide the chain, and the short chain's handler
+    takes that resolution instead of trying the URL patterns again (core.handlers)."""
+    from django.urls import resolve
+    from django.urls.resolvers import URLResolver
+    from django.utils import translation
+
+    path = f"/es/sign/{statement.slug}/"
+    assert handlers.is_public_form_post({"REQUEST_METHOD": "POST", "PATH_INFO": path})
+    with translation.override("es"):
+        django_own = resolve(path)
+    remembered = handlers._public_form_matches[path]
+    assert remembered is not None
+    for attribute in ("func", "args", "kwargs", "url_name", "route", "namespace", "view_name"):
+        assert getattr(remembered, attribute) == getattr(django_own, attribute), attribute
+
+    def no_second_resolution(self, path):
+        raise AssertionError(f"{path} was resolved again")
+
+    monkeypatch.setattr(URLResolver, "resolve", no_second_resolution)
+    answer = post(path, sign_data(statement, email="remembered@example.org"))
+    assert answer.status == 303
+    assert answer.headers["location"] == f"/es/sign/{statement.slug}/sent/"
+    assert Signature.objects.filter(email="remembered@example.org").exists()
+
+
+def test_what_one_request_does_to_its_resolution_reaches_no_other(statement):
+    from django.test import RequestFactory
+
+    path = f"/en/sign/{statement.slug}/"
+    assert handlers.is_public_form_post({"REQUEST_METHOD": "POST", "PATH_INFO": path})
+    handler = handlers.PublicFormHandler()
+    first = handler.resolve_request(RequestFactory().post(path))
+    first.kwargs["slug"] = "another-statement"
+    second_request = RequestFactory().post(path)
+    second = handler.resolve_request(second_request)
+    assert second.kwargs == {"slug": statement.slug}
+    assert second_request.resolver_match is second and second is not first
+
+
+def test_a_new_urlconf_forgets_the_remembered_resolutions(statement, settings):
+    path = f"/en/sign/{statement.slug}/"
+    assert handlers.is_public_form_post({"REQUEST_METHOD": "POST", "PATH_INFO": path})
+    settings.ROOT_URLCONF = "tests.performance.urls_without_forms"
+    assert path not in handlers._public_form_matches
+    assert not handlers.is_public_form_post({"REQUEST_METHOD": "POST", "PATH_INFO": path})
