@@ -14,8 +14,8 @@ Everything else — GETs, the admin, any view not marked — goes through the fu
 
 The decision needs the path resolved, so the resolution is remembered per path and the short
 chain's handler takes it instead of resolving the path a second time: Django tries the URL
-patterns one by one, about 45 µs for a sign-on's path, a twentieth of the sign-on's whole CPU
-(docs/benchmarks.md, round 18). A path's resolution depends on nothing but the path and the
+patterns one by one, and the public forms' paths come after most of them (the cost:
+docs/benchmarks.md, round 18). A path's resolution depends on nothing but the path and the
 URLconf (its language prefix resolves under its own language, as below), and the memory is
 emptied when the URLconf setting changes.
 """

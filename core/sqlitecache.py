@@ -14,7 +14,7 @@ SQLite integers so ``incr`` is a single atomic UPDATE. Durability is not needed 
 Every write first takes the cache file's writers' queue (``core.writers``), as the site's
 database does: every sign-on and comment counts its rate limits here, in a write transaction
 that the app processes and the task workers share, and a writer that met the lock taken slept
-in SQLite's busy handler (a fifth of an app thread's time under a burst of sign-ons, round 18).
+in SQLite's busy handler, many times longer than the write (docs/benchmarks.md, round 18).
 """
 
 from __future__ import annotations
