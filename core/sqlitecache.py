@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
-from core.writers import WriterQueue
+from core.writers import WriterQueue, queue_file
 
 NEVER = 1e18  # expiry of keys stored with timeout=None
 PURGE_EVERY = 2000  # writes between purges of expired rows (per process, randomised)
@@ -58,7 +58,7 @@ class SQLiteCache(BaseCache):
                          " expires REAL NOT NULL) WITHOUT ROWID")
             conn.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
             self._local.conn = conn
-            self._local.writers = WriterQueue(f"{self.path}-writers.lock")
+            self._local.writers = WriterQueue(queue_file(self.path))
         return conn
 
     def _writing(self) -> WriterQueue:

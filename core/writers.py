@@ -22,6 +22,12 @@ import os
 from types import TracebackType
 
 
+def queue_file(database: str | os.PathLike[str]) -> str:
+    """The lock file of a SQLite database's writers' queue: beside the database, named after
+    it (every process and test that queues for one database must name the same file)."""
+    return f"{os.fspath(database)}-writers.lock"
+
+
 class WriterQueue:
     def __init__(self, path: str) -> None:
         self.path = path

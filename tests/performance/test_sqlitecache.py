@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.sqlitecache import SQLiteCache
+from core.writers import queue_file
 
 
 def backend(path: Path) -> SQLiteCache:
@@ -174,7 +175,7 @@ def test_a_write_waits_in_the_writers_queue(tmp_path: Path, operation: str) -> N
     cache = backend(tmp_path)
     cache.set("k", "v", 60)
     cache.add("n", 1, 60)
-    holder = os.open(f"{cache.path}-writers.lock", os.O_RDWR | os.O_CREAT)
+    holder = os.open(queue_file(cache.path), os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
     done = threading.Event()
     writer = threading.Thread(target=lambda: (WRITES[operation](cache), done.set()))

@@ -23,6 +23,7 @@ from django.db import OperationalError, connection, connections, transaction
 from django.db.backends.sqlite3 import base as stock
 
 from core.backends.sqlite3 import base as queued
+from core.writers import queue_file
 
 BUSY_TIMEOUT = 0.05  # seconds SQLite's own busy handler may wait
 HOLD = 0.3  # seconds the first writer keeps its transaction open once the second is on its way
@@ -75,7 +76,7 @@ def rows(path: Path) -> list[str]:
 def queue_is_free(path: Path) -> bool:
     """Whether another writer could take the lock file now (flock locks belong to each open
     file, so a second open in this process competes like another process would)."""
-    fd = os.open(f"{path}-writers.lock", os.O_RDWR)
+    fd = os.open(queue_file(path), os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -289,7 +290,7 @@ def test_a_write_outside_a_transaction_queues_too(database, module):
 
 
 def test_reads_outside_a_transaction_do_not_queue(database):
-    holder = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT)
+    holder = os.open(queue_file(database), os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # a writer of another process holds the queue
     try:
         def read() -> None:

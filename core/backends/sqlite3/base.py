@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
-from core.writers import WriterQueue
+from core.writers import WriterQueue, queue_file
 
 # Statements that write: the first word, upper-cased (WITH … INSERT is rare enough to take the
 # lock for any WITH).
@@ -77,7 +77,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         name = str(self.settings_dict["NAME"])
         if self.is_in_memory_db() or not name:
             return None
-        return name + "-writers.lock"
+        return queue_file(name)
 
     def _take_writer_lock(self) -> None:
         if self._writers is None:
