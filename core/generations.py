@@ -8,7 +8,8 @@ counters because the file cache's ``incr`` is a read-modify-write that two proce
 interleave and lose.
 
 Each process keeps the tokens it read for at most ``GENERATION_CHECK_SECONDS``: a change made in
-another process is seen within that time, one made in this process at once. The page cache
+another process is seen within that time, one made in this process at once (a change made in a
+transaction: once it commits; before, by the thread that made it). The page cache
 (``pages``) and ``KeptCopy`` are built on this; what the keys stand for is decided by the apps
 that own the data (``statements.pages`` for the statements' pages).
 
@@ -60,28 +61,60 @@ def _new_token() -> str:
     return os.urandom(16).hex()
 
 
-def _bump(keys: Iterable[str]) -> None:
+def _bump(keys: Iterable[str], token: str | None = None) -> None:
     # One new token serves every key of the bump: each key's value changes, which is all a
     # reader compares (and one random draw instead of one a key).
-    tokens = dict.fromkeys(keys, _new_token())
+    tokens = dict.fromkeys(keys, token or _new_token())
     shared_cache().set_many(tokens, timeout=None)
     # This process knows the new tokens: no need to read them (or any other key) back.
     now = time.monotonic()
     _local_generations.update((key, (token, now)) for key, token in tokens.items())
+    uncommitted = _uncommitted_bumps()
+    for key in tokens:
+        uncommitted.pop(key, None)
 
 
 def bump_generations(*keys: str) -> None:
-    """Tell every process that what ``keys`` stand for has changed: at once, and again when the
-    transaction commits.
+    """Tell every process that what ``keys`` stand for has changed: at once outside a
+    transaction, else when the transaction commits.
 
-    The bump after the commit is the one that matters: a reader that ran between the first
-    bump and the commit read the old rows under the new generation, and the second bump makes
-    its copy stale. The first one makes the change visible at once to the transaction's own
-    connection (and to tests, whose transactions never commit). Callers therefore never wrap
-    this in ``transaction.on_commit`` themselves."""
-    _bump(keys)
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: _bump(keys))
+    Only after the commit may other processes see the new generation: a reader that took it
+    earlier would render the old rows under it and keep them. Until then the thread whose
+    transaction made the change sees the new generation alone (``_uncommitted_bumps``): its
+    own connection sees its rows (a render later in the same transaction; tests, whose
+    transactions never commit). So a change in a transaction writes the shared cache once,
+    after the rows are committed and the database's writers' lock is released — not also
+    while holding it (a comment's post: docs/benchmarks.md, round 19). Callers therefore
+    never wrap this in ``transaction.on_commit`` themselves."""
+    if not connection.in_atomic_block:
+        _bump(keys)
+        return
+    token = _new_token()
+    _uncommitted_bumps().update(dict.fromkeys(keys, token))
+    transaction.on_commit(lambda: _bump(keys, token))
+
+
+_own_transaction = threading.local()
+
+
+def _uncommitted_bumps() -> dict[str, str]:
+    """The generations this thread bumped in a transaction that has not committed yet."""
+    bumps = getattr(_own_transaction, "bumps", None)
+    if bumps is None:
+        bumps = _own_transaction.bumps = {}
+    return bumps
+
+
+def _with_own_bumps(keys: tuple[str, ...], values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values`` as this thread sees them: its uncommitted bumps over the shared ones. A bump
+    whose transaction ended without a commit (rolled back) is forgotten here."""
+    bumps = getattr(_own_transaction, "bumps", None)
+    if not bumps:  # every thread but one writing in a transaction: one attribute read
+        return values
+    if not connection.in_atomic_block:
+        bumps.clear()
+        return values
+    return tuple(bumps.get(key, value) for key, value in zip(keys, values, strict=True))
 
 
 def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[str, ...]:
@@ -102,7 +135,7 @@ def current_generations(keys: tuple[str, ...], *, fresh: bool = False) -> tuple[
             found.update(cache.get_many(missing))
         for key in stale:
             _local_generations[key] = (str(found.get(key) or ""), now)
-    return tuple(_local_generations[k][0] for k in keys)
+    return _with_own_bumps(keys, tuple(_local_generations[k][0] for k in keys))
 
 
 def read_generations(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -112,7 +145,7 @@ def read_generations(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def generation(key: str) -> str:
     """One generation straight from the shared cache ("" when never set)."""
-    return str(shared_cache().get(key) or "")
+    return _with_own_bumps((key,), (str(shared_cache().get(key) or ""),))[0]
 
 
 class KeptCopy[T]:
@@ -151,6 +184,7 @@ def forget_local() -> None:
     global _cache_epoch
     _cache_epoch += 1  # every thread opens the (new) cache again
     _local_generations.clear()
+    _uncommitted_bumps().clear()
     for hook in _forget_hooks:
         hook()
 

@@ -11,10 +11,11 @@ rendered under; this module names those generations for the statements' pages:
 * the global one: what can show on every page (an organisation or category renamed).
 
 ``statement_changed`` is the one invalidation call: every action that changes something a
-visitor could see calls it, inside or outside a transaction (``bump_generations`` repeats the
-bump on commit). Saves that do not go through an action (the admin's inlines, the import) reach
-it through the model signals connected in ``StatementsConfig.ready``. A bulk ``.update()`` sends
-no signal: the action that runs one calls ``statement_changed(..., row=True)`` itself.
+visitor could see calls it, inside or outside a transaction (``bump_generations`` tells the
+other processes when the transaction commits). Saves that do not go through an action (the
+admin's inlines, the import) reach it through the model signals connected in
+``StatementsConfig.ready``. A bulk ``.update()`` sends no signal: the action that runs one calls
+``statement_changed(..., row=True)`` itself.
 """
 
 from __future__ import annotations

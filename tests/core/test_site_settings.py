@@ -70,6 +70,8 @@ def test_without_settings_the_site_looks_as_it_always_has(anon):
     assert "Published with undersigned" in html
 
 
+# Committed, as on a running site: only a commit tells the page cache that a page changed.
+@pytest.mark.django_db(transaction=True)
 def test_an_editor_names_the_site_and_every_page_cached_or_not_shows_it(editor_client):
     statement = make_statement(slug="viral", title="Original title")
     for path in ("/en/", "/en/s/viral/"):
