@@ -4,6 +4,10 @@ silently doing the wrong thing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from django.conf import settings
 from django.db.backends.postgresql import base as django_postgresql
 from django.db.backends.sqlite3 import base as django_sqlite
@@ -60,3 +64,16 @@ def test_building_the_public_form_handler_leaves_the_middleware_setting_as_it_wa
     handler = PublicFormHandler()
     assert list(settings.MIDDLEWARE) == before
     assert handler._middleware_chain is not None
+
+
+def test_an_app_process_starts_without_the_libraries_only_rare_requests_need() -> None:
+    """The PDF renderer and the cipher are imported where they are used (delivery/pdf_pieces.py,
+    core/sealed.py): loaded at start, the cipher alone took 8 MB of every app process's memory
+    for the few requests that seal an address (docs/benchmarks.md, round 19)."""
+    check = ("import sys, undersigned.rsgi; "
+             "print(sorted(m for m in ('cryptography', 'weasyprint') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                            check=True, env={**os.environ,
+                                             "DJANGO_SETTINGS_MODULE": "undersigned.settings"},
+                            cwd=settings.BASE_DIR, timeout=120)
+    assert loaded.stdout.strip() == "[]", loaded.stderr[-2000:]
