@@ -43,7 +43,7 @@ def record_revisions(statement: Statement, *, actor: Any) -> list[Revision]:
 
 
 def _changed(statement: Statement) -> None:
-    """Cached public pages show the change (the page cache also bumps again on commit)."""
+    """Cached public pages show the change (to every process once the transaction commits)."""
     pages.statement_changed(statement.pk)
 
 

@@ -278,7 +278,8 @@ def test_cookie_bearing_request_is_not_stored(page) -> None:
 
 @pytest.mark.django_db(transaction=False)
 def test_change_inside_an_uncommitted_transaction_is_visible_to_it() -> None:
-    """Tests (and the writing connection) see a change before the commit: bumped at once too."""
+    """Tests (and the writing connection) see a change before the commit: the thread that
+    made it sees its bumps at once, the other processes when it commits."""
     make_statement(slug="viral", title="Before")
     url = "/en/s/viral/"
     assert b"Before" in wsgi_request(url).body

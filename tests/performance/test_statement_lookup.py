@@ -2,8 +2,8 @@
 statement itself changes: a change an editor or moderator makes is obeyed by the very next post,
 while new signatures and comments never make the forms read the statement's row again.
 
-Transactional tests: the page cache bumps generations again on commit, as in production, so a
-bump that only happened on commit (or one that happened on every comment's commit) shows."""
+Transactional tests: the generations are bumped on commit, as in production, so a bump that
+only happened on commit (or one that happened on every comment's commit) shows."""
 
 from __future__ import annotations
 
