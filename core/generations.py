@@ -68,10 +68,11 @@ def _bump(keys: Iterable[str], token: str | None = None) -> None:
     shared_cache().set_many(tokens, timeout=None)
     # This process knows the new tokens: no need to read them (or any other key) back.
     now = time.monotonic()
-    _local_generations.update((key, (token, now)) for key, token in tokens.items())
-    uncommitted = _uncommitted_bumps()
-    for key in tokens:
-        uncommitted.pop(key, None)
+    _local_generations.update((key, (value, now)) for key, value in tokens.items())
+    uncommitted = getattr(_own_transaction, "bumps", None)
+    if uncommitted:  # committed now: the shared tokens are the ones this thread saw
+        for key in tokens:
+            uncommitted.pop(key, None)
 
 
 def bump_generations(*keys: str) -> None:
@@ -180,7 +181,8 @@ def on_forget_local(hook: Callable[[], None]) -> None:
 
 
 def forget_local() -> None:
-    """Forget this process's copies (tests; a new cache): the shared cache stays the truth."""
+    """Forget this process's copies, and this thread's uncommitted bumps (tests; a new cache):
+    the shared cache stays the truth."""
     global _cache_epoch
     _cache_epoch += 1  # every thread opens the (new) cache again
     _local_generations.clear()
