@@ -39,6 +39,17 @@ GENERATION_CHECK_SECONDS = 1.0
 # Per-process copy of shared generations: key -> (value, monotonic time it was read).
 _local_generations: dict[str, tuple[str, float]] = {}
 _thread_caches = threading.local()
+
+
+class _OwnTransaction(threading.local):
+    """What this thread's transaction changed and has not committed yet: the generations it
+    bumped (key -> the token the commit will write)."""
+
+    def __init__(self) -> None:
+        self.bumps: dict[str, str] = {}
+
+
+_own_transaction = _OwnTransaction()
 _cache_epoch = 0
 
 
@@ -69,10 +80,9 @@ def _bump(keys: Iterable[str], token: str | None = None) -> None:
     # This process knows the new tokens: no need to read them (or any other key) back.
     now = time.monotonic()
     _local_generations.update((key, (value, now)) for key, value in tokens.items())
-    uncommitted = getattr(_own_transaction, "bumps", None)
-    if uncommitted:  # committed now: the shared tokens are the ones this thread saw
+    if _own_transaction.bumps:  # committed now: the shared tokens are the ones it saw
         for key in tokens:
-            uncommitted.pop(key, None)
+            _own_transaction.bumps.pop(key, None)
 
 
 def bump_generations(*keys: str) -> None:
@@ -81,7 +91,7 @@ def bump_generations(*keys: str) -> None:
 
     Only after the commit may other processes see the new generation: a reader that took it
     earlier would render the old rows under it and keep them. Until then the thread whose
-    transaction made the change sees the new generation alone (``_uncommitted_bumps``): its
+    transaction made the change sees the new generation alone (``_OwnTransaction``): its
     own connection sees its rows (a render later in the same transaction; tests, whose
     transactions never commit). So a change in a transaction writes the shared cache once,
     after the rows are committed and the database's writers' lock is released — not also
@@ -91,25 +101,14 @@ def bump_generations(*keys: str) -> None:
         _bump(keys)
         return
     token = _new_token()
-    _uncommitted_bumps().update(dict.fromkeys(keys, token))
+    _own_transaction.bumps.update(dict.fromkeys(keys, token))
     transaction.on_commit(lambda: _bump(keys, token))
-
-
-_own_transaction = threading.local()
-
-
-def _uncommitted_bumps() -> dict[str, str]:
-    """The generations this thread bumped in a transaction that has not committed yet."""
-    bumps = getattr(_own_transaction, "bumps", None)
-    if bumps is None:
-        bumps = _own_transaction.bumps = {}
-    return bumps
 
 
 def _with_own_bumps(keys: tuple[str, ...], values: tuple[str, ...]) -> tuple[str, ...]:
     """``values`` as this thread sees them: its uncommitted bumps over the shared ones. A bump
     whose transaction ended without a commit (rolled back) is forgotten here."""
-    bumps = getattr(_own_transaction, "bumps", None)
+    bumps = _own_transaction.bumps
     if not bumps:  # every thread but one writing in a transaction: one attribute read
         return values
     if not connection.in_atomic_block:
@@ -186,7 +185,7 @@ def forget_local() -> None:
     global _cache_epoch
     _cache_epoch += 1  # every thread opens the (new) cache again
     _local_generations.clear()
-    _uncommitted_bumps().clear()
+    _own_transaction.bumps.clear()
     for hook in _forget_hooks:
         hook()
 

@@ -41,16 +41,21 @@ def _key(purpose: str, use: str) -> bytes:
                     hashlib.sha256).digest()
 
 
+def _cipher(purpose: str) -> Any:
+    """The AES-GCM cipher of ``purpose`` (the library is imported here, on first use)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(_key(purpose, "enc"))
+
+
 def seal(text: str, purpose: str) -> str:
     """``text`` encrypted and authenticated for ``purpose``; the same length for every text."""
     data = text.encode()
     if len(data) >= SEALED_BYTES:
         raise ValueError("too long to seal")
     padded = data + b"\0" * (SEALED_BYTES - len(data))
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     nonce = secrets.token_bytes(_NONCE)
-    cipher = AESGCM(_key(purpose, "enc")).encrypt(nonce, padded, purpose.encode())
+    cipher = _cipher(purpose).encrypt(nonce, padded, purpose.encode())
     return base64.urlsafe_b64encode(nonce + cipher).decode()
 
 
@@ -62,10 +67,9 @@ def unseal(sealed: str, purpose: str) -> str:
     if len(raw) != _NONCE + SEALED_BYTES + _TAG:
         raise BadSeal("malformed")
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     try:
-        padded = AESGCM(_key(purpose, "enc")).decrypt(raw[:_NONCE], raw[_NONCE:], purpose.encode())
+        padded = _cipher(purpose).decrypt(raw[:_NONCE], raw[_NONCE:], purpose.encode())
     except InvalidTag as exc:
         raise BadSeal("invalid") from exc
     return padded.rstrip(b"\0").decode()
