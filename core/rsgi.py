@@ -12,16 +12,17 @@ and a size cap, while it goes on answering other requests; only a complete reque
 the WSGI application, in a thread of a pool of ``threads`` threads (one by default: the GIL
 makes more take turns anyway). A request whose body does not arrive in time gets a 408, one
 that announces too much a 413, and in both cases the connection is closed. Requests that can be
-answered without Django (cached pages) are answered on the loop itself, so they never wait for
-a free app thread either.
+answered without Django (cached pages) are answered before the loop, in the thread granian
+hands requests over from (``answer_before_the_loop``), so they never wait for a free app
+thread either.
 
 Requests waiting for an app thread are taken writes first (``AppThreads``): a flood of uncached
 reads — a hundred searches at once — queues behind itself, while a sign-on or a comment waits
 at most for the one read already running. Measured in docs/benchmarks.md ("Search and query
 strings": a sign-on while 100 connections search).
 
-While a write is in hand, the loop also stops answering cached pages (for at most
-``READERS_WAIT_AT_MOST_SECONDS``). The loop and the app thread share the GIL, and a loop that
+While a write is in hand, cached pages go to the loop, which stops answering them (for at
+most ``READERS_WAIT_AT_MOST_SECONDS``). The loop and the app thread share the GIL, and a loop that
 always has a reader to answer keeps it for a whole switch interval (5 ms) each time the app
 thread lets it go — which a sign-on does at every database call. On the viral day (readers at
 full speed, 350 posts a second) a sign-on took a hundred milliseconds that way, most of it
@@ -35,6 +36,7 @@ import asyncio
 import collections
 import contextlib
 import io
+import logging
 import sys
 import threading
 import time
@@ -110,12 +112,17 @@ FAST_PATH_NOTES = "undersigned."
 # Set in the fast path's environ while the app threads have work: a fast path may then answer
 # what it would otherwise hand on (the page cache answers a page that just changed: pages.store).
 APP_BUSY = "undersigned.app_busy"
+# Set in the fast path's environ when it is called in granian's scheduler thread
+# (``answer_before_the_loop``): answer what can be answered as it is, and claim nothing — a
+# request handed on from there meets the fast path again on the loop, which decides the rest.
+BEFORE_THE_LOOP = "undersigned.before_the_loop"
 FAST_PATH_HEADERS = (
     ("host", "HTTP_HOST"), ("accept-encoding", "HTTP_ACCEPT_ENCODING"),
     ("accept-language", "HTTP_ACCEPT_LANGUAGE"), ("if-none-match", "HTTP_IF_NONE_MATCH"),
     ("x-forwarded-proto", "HTTP_X_FORWARDED_PROTO"), ("authorization", "HTTP_AUTHORIZATION"),
 )
 _READS = frozenset({"GET", "HEAD"})
+_logger = logging.getLogger(__name__)
 MIN_BODY_BYTES_PER_SECOND = 64 * 1024
 
 
@@ -362,6 +369,19 @@ class RSGIApplication:
 
     __call__ = __rsgi__
 
+    def answer_at_once(self, scope: Any, protocol: Any) -> bool:
+        """Answer in the calling thread, if the fast path can and no write is in hand (then
+        the readers wait on the loop: the module's docstring); False hands the request on."""
+        if self.fast_path is None or self._writes_in_hand or scope.proto != "http":
+            return False
+        light = fast_path_environ(scope)
+        if light is None:
+            return False
+        light[BEFORE_THE_LOOP] = True
+        if self._app_threads is not None and self._app_threads.busy():
+            light[APP_BUSY] = True
+        return self.fast_path(light, protocol)
+
     async def _let_writes_pass(self) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(READERS_WAIT_AT_MOST_SECONDS):
@@ -396,6 +416,53 @@ class RSGIApplication:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()  # Django's request_finished: closes this thread's database connection
+
+
+def answer_before_the_loop(application: RSGIApplication) -> bool:
+    """Have granian's scheduler thread answer what ``application.answer_at_once`` can (cached
+    pages) instead of handing every request to the event loop; True if it could be arranged.
+
+    granian (RSGI, Python ≥ 3.12) hands each request to the loop from a thread of its own that
+    holds the GIL for it: it makes the application's coroutine and schedules it with
+    ``call_soon_threadsafe``, and the loop then wakes, takes the GIL and runs it as a task. For a
+    cached page that hand-over was most of the work (a third of the throughput of granian's
+    WSGI interface, which calls the application in that same thread; docs/benchmarks.md,
+    round 20). Here the scheduler thread answers the page itself, as WSGI did, and hands on
+    everything else. Nothing it answers waits on a client or on an app thread, so a slow
+    client still holds neither.
+
+    The seam is granian's private ``granian._futures._cbsched_aioschedule`` (the factory of
+    the per-worker scheduling function) and the ``scope`` and ``proto`` of the watcher it
+    receives; tests/performance/test_rsgi_seams.py guards both, and without them the site
+    still works, with every request going through the loop."""
+    try:
+        from granian import _futures
+    except ImportError:
+        return False
+    make_schedule = getattr(_futures, "_cbsched_aioschedule", None)
+    if make_schedule is None:
+        return False
+    make_schedule = getattr(make_schedule, "granian_original", make_schedule)
+    failed: list[bool] = []
+
+    def make_answering_schedule(loop: Any, context: Any, callback: Any) -> Callable[[Any], None]:
+        schedule = make_schedule(loop, context, callback)
+
+        def answer_or_schedule(watcher: Any) -> None:
+            try:
+                if application.answer_at_once(watcher.scope, watcher.proto):
+                    return
+            except Exception:  # the fast path is an optimisation: the loop still answers
+                if not failed:  # said once: it would fail for every request
+                    failed.append(True)
+                    _logger.exception("cached pages are answered on the loop instead")
+            schedule(watcher)
+
+        return answer_or_schedule
+
+    make_answering_schedule.granian_original = make_schedule  # type: ignore[attr-defined]
+    _futures._cbsched_aioschedule = make_answering_schedule
+    return True
 
 
 async def _start_stream(protocol: Any, start_response: _StartResponse) -> Any:

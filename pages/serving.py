@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from core.rsgi import APP_BUSY
+from core.rsgi import APP_BUSY, BEFORE_THE_LOOP
 from pages import store
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
@@ -17,9 +17,10 @@ _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in H
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _entry(environ: dict[str, Any], *, stale_ok: bool = False) -> store.Entry | None:
+def _entry(environ: dict[str, Any], *, stale_ok: bool = False, claim: bool = True
+           ) -> store.Entry | None:
     try:
-        return store.lookup(environ, stale_ok=stale_ok)
+        return store.lookup(environ, stale_ok=stale_ok, claim=claim)
     except Exception:  # the cache is an optimisation: if it fails, Django still answers
         return None
 
@@ -27,7 +28,8 @@ def _entry(environ: dict[str, Any], *, stale_ok: bool = False) -> store.Entry | 
 def answer_rsgi(environ: dict[str, Any], protocol: Any) -> bool:
     """Answer a cached page on granian's RSGI protocol; False when there is none. While the
     app threads are busy, a page that just changed may be answered as it was (pages.store)."""
-    entry = _entry(environ, stale_ok=bool(environ.get(APP_BUSY)))
+    entry = _entry(environ, stale_ok=bool(environ.get(APP_BUSY)),
+                   claim=not environ.get(BEFORE_THE_LOOP))
     if entry is None:
         return False
     status, _reason, headers, body = entry.answer(environ)

@@ -235,13 +235,15 @@ def _fresh(entry: Entry) -> bool:
     return current_generations(entry.dependencies) == entry.generations
 
 
-def lookup(environ: dict[str, Any], *, stale_ok: bool = False) -> Entry | None:
+def lookup(environ: dict[str, Any], *, stale_ok: bool = False, claim: bool = True
+           ) -> Entry | None:
     """The cached page for this request if it is still current, else None.
 
     With ``stale_ok`` (the hit path before Django while the app threads are busy:
     ``pages.serving``), a page that changed is still answered while it is young or while this
     process renders it again (``_answer_stale``); a request that finds it stale and nobody
-    rendering it claims the render and gets None."""
+    rendering it claims the render and gets None — unless ``claim`` is False: then it only
+    gets None."""
     if not request_is_cacheable(environ):
         return None
     key = cache_key(environ)
@@ -251,7 +253,8 @@ def lookup(environ: dict[str, Any], *, stale_ok: bool = False) -> Entry | None:
         entry, fresh = _find(key, stale_ok)
     if not isinstance(entry, Entry):
         return None
-    if fresh or (stale_ok and _answer_stale(key, entry, environ)):
+    if fresh or (stale_ok and (_answer_stale(key, entry, environ) if claim
+                               else _may_answer_stale(key, entry))):
         return entry
     return None
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import RequestFactory
 
 from core.generations import shared_cache
-from core.rsgi import APP_BUSY
+from core.rsgi import APP_BUSY, BEFORE_THE_LOOP
 from pages import serving, store
 from statements import pages as statement_pages
 from tests.conftest import make_statement
@@ -32,10 +32,12 @@ class Protocol:
         self.answers.append(body)
 
 
-def hit(*, busy: bool) -> tuple[bool, dict, Protocol]:
+def hit(*, busy: bool, before_the_loop: bool = False) -> tuple[bool, dict, Protocol]:
     environ = RequestFactory().get(URL, HTTP_HOST="127.0.0.1:8000").META
     if busy:
         environ[APP_BUSY] = True
+    if before_the_loop:
+        environ[BEFORE_THE_LOOP] = True
     protocol = Protocol()
     return serving.answer_rsgi(environ, protocol), environ, protocol
 
@@ -90,6 +92,20 @@ def test_one_request_renders_it_again_while_the_others_get_it_as_it_was(changed_
     assert not store._claims
     answered, _environ, protocol = hit(busy=True)
     assert answered and b"After" in protocol.answers[0]
+
+
+def test_before_the_loop_a_changed_page_is_handed_on_unclaimed(changed_page) -> None:
+    """granian's scheduler thread (core.rsgi.answer_before_the_loop) answers a page as it was
+    only where the loop would, and claims no render: the request it hands on meets the fast
+    path again on the loop, which claims it there. A claim taken before the loop would make
+    that request answer the old page and leave the render to nobody."""
+    age_stored_page(store.REFRESH_SECONDS + 0.5)
+    answered, environ, _protocol = hit(busy=True, before_the_loop=True)
+    assert not answered and store.CLAIMED not in environ and not store._claims
+    answered, claimer, _protocol = hit(busy=True)
+    assert not answered and claimer[store.CLAIMED]
+    answered, _environ, protocol = hit(busy=True, before_the_loop=True)  # while it renders
+    assert answered and b"Before" in protocol.answers[0]
 
 
 def test_an_abandoned_claim_does_not_freeze_the_page(changed_page, monkeypatch) -> None:

@@ -268,3 +268,115 @@ def test_a_write_does_not_wait_for_other_writes_on_the_loop() -> None:
             app.__rsgi_del__(loop)
 
     asyncio.run(scenario())
+
+
+# --- cached pages answered before the loop (core.rsgi.answer_before_the_loop) --------------
+
+class _Watcher:
+    """What granian hands its scheduling function for each request."""
+
+    def __init__(self, scope: _Scope) -> None:
+        self.scope, self.proto = scope, _BodyProtocol()
+
+
+def test_granians_scheduler_answers_cached_pages_and_hands_on_the_rest(monkeypatch) -> None:
+    """The scheduling function granian builds per app process answers what the fast path can,
+    and hands everything else to the loop, as granian's own would: a POST, a page the cache
+    does not hold, a fast path that fails, and any read while a write is in hand (the readers
+    wait for it on the loop)."""
+    from granian import _futures
+
+    from core import rsgi
+
+    handed_on: list[str] = []
+    monkeypatch.setattr(_futures, "_cbsched_aioschedule",
+                        lambda loop, context, callback: lambda w: handed_on.append(w.scope.path))
+    notes: list[bool] = []
+
+    def fast_path(environ, protocol) -> bool:  # noqa: ANN001
+        notes.append(bool(environ.get(rsgi.BEFORE_THE_LOOP)))
+        if environ["PATH_INFO"] == "/broken":
+            raise RuntimeError("the cache failed")
+        if environ["PATH_INFO"] != "/page":
+            return False
+        protocol.response_bytes(200, [], b"page")
+        return True
+
+    app = rsgi.RSGIApplication(lambda environ, start_response: [], fast_path=fast_path)
+    assert rsgi.answer_before_the_loop(app)
+    schedule = _futures._cbsched_aioschedule(None, None, None)
+    page = _Watcher(_Scope(path="/page"))
+    schedule(page)
+    assert page.proto.answers == [200] and not handed_on and notes == [True]
+    for watcher in (_Watcher(_Scope(method="POST", path="/page")), _Watcher(_Scope(path="/other")),
+                    _Watcher(_Scope(path="/broken")), _Watcher(_Scope(path="/page", cookie="s=1"))):
+        schedule(watcher)
+        assert not watcher.proto.answers
+    assert handed_on == ["/page", "/other", "/broken", "/page"]
+    app._writes_in_hand = 1
+    schedule(page)
+    assert handed_on[-1] == "/page" and page.proto.answers == [200]  # not answered again
+
+
+def test_granian_answers_a_cached_page_while_its_event_loop_is_stalled(tmp_path) -> None:
+    """The seam of answer_before_the_loop is granian's private scheduling function and the
+    ``scope`` and ``proto`` of what it receives: if a granian release changes them, cached pages
+    silently go back through the loop (a third slower, docs/benchmarks.md round 20). Served by
+    a real granian, a cached page is answered by the scheduler thread, even while the loop is
+    stalled by another request."""
+    import http.client
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.conftest import free_port
+    from tests.performance import scheduler_probe
+
+    root = Path(__file__).resolve().parents[2]
+    port = free_port()
+    stalling = tmp_path / "stalling"
+    log = (tmp_path / "granian.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "rsgi", "--loop", "uvloop",
+         "--workers", "1", "--no-ws", "--port", str(port),
+         "tests.performance.scheduler_probe:application"],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root), "PROBE_STALLING": str(stalling)},
+        stdout=log,
+        stderr=subprocess.STDOUT)
+
+    def get(path: str, timeout: float) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert get("/page", 5) == (200, b"scheduler")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, \
+                    (tmp_path / "granian.log").read_text()
+                time.sleep(0.2)
+        stalled: list[tuple[int, bytes]] = []
+        stall = threading.Thread(target=lambda: stalled.append(
+            get("/stall", scheduler_probe.STALL_SECONDS + 10)))
+        stall.start()
+        while not stalling.exists():
+            assert stall.is_alive(), stalled
+            time.sleep(0.05)
+        started = time.monotonic()
+        assert get("/page", scheduler_probe.STALL_SECONDS - 0.5) == (200, b"scheduler")
+        assert time.monotonic() - started < scheduler_probe.STALL_SECONDS - 1
+        stall.join()
+        assert stalled == [(200, b"loop")]
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

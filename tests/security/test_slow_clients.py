@@ -4,7 +4,7 @@ Before, granian's WSGI interface read the body inside the app thread (one per pr
 connections that sent their headers and then a byte of body now and then froze every page,
 cached pages and /healthz included, for as long as they liked (issue 14). Now the body is
 received on each app process's event loop with a total deadline (core/rsgi.py), and cached pages
-are answered there too.
+are answered before the loop, by the thread granian hands requests over from.
 """
 
 from __future__ import annotations
