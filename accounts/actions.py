@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import re
 
-import segno
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -52,6 +51,8 @@ def secret_for_humans(device: TOTPDevice) -> str:
 
 def qr_svg(device: TOTPDevice) -> str:
     # Drawn here as inline SVG: the secret never leaves the server for a QR service.
+    import segno  # on first use: the QR code is drawn once per new second factor
+
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, title=None)
 
 

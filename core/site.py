@@ -17,12 +17,11 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageOps
 
 from core import audit
 from core.colours import rgb
 from core.generations import EVERY_PAGE_GENERATION_KEY, KeptCopy, bump_generations
-from core.images import open_checked
+from core.images import open_checked, pillow
 
 SITE_SETTINGS_GENERATION_KEY = "core:generation:site-settings"
 # The logo is shown at most this high (site.css); stored at twice that for sharp screens.
@@ -66,10 +65,12 @@ DEFAULTS = SiteIdentity()
 def store_logo(data: bytes) -> tuple[str, int, int]:
     """Check and re-encode an uploaded logo (metadata dropped, at most LOGO_HEIGHT high);
     returns its stored name, width and height. Raises ValidationError for a bad image."""
+    from PIL import ImageOps
+
     image = open_checked(data)
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    image.thumbnail((LOGO_MAX_WIDTH, LOGO_HEIGHT), Image.Resampling.LANCZOS)
+    image.thumbnail((LOGO_MAX_WIDTH, LOGO_HEIGHT), pillow().Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, "WEBP", quality=90, method=4)
     name = default_storage.save("images/logo.webp", ContentFile(buffer.getvalue()))

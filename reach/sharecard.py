@@ -21,18 +21,21 @@ import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from fontpkg.pil import truetype
-from PIL import Image, ImageDraw, ImageFont
 
+from core.images import pillow
 from core.rendering import text_direction
 from signatures.actions import counts
 from statements.models import Statement
+
+if TYPE_CHECKING:  # Pillow is imported where it draws (core.images.pillow)
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
 MAX_BYTES = 150 * 1024
@@ -152,6 +155,9 @@ def runs_of(line: str, rtl: bool = False) -> list[Run]:
 
 @functools.lru_cache(maxsize=32)
 def _font(family: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    from fontpkg.pil import truetype
+    from PIL import ImageFont
+
     return truetype(family, size, weight=700 if bold else 400,
                     layout_engine=ImageFont.Layout.RAQM)
 
@@ -256,6 +262,9 @@ def render(card: Card) -> bytes:
     """The PNG of one card: drawn in colour, then stored in a palette of a few dozen colours
     (flat colours and anti-aliased text need no more), which keeps it far below MAX_BYTES
     (about 25 KB)."""
+    from PIL import ImageDraw
+
+    Image = pillow()  # noqa: N806 (the module, named as everywhere else)
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     label_rtl = text_direction(card.label_language) == "rtl"

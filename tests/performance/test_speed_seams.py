@@ -67,11 +67,16 @@ def test_building_the_public_form_handler_leaves_the_middleware_setting_as_it_wa
 
 
 def test_an_app_process_starts_without_the_libraries_only_rare_requests_need() -> None:
-    """The PDF renderer and the cipher are imported where they are used (delivery/pdf_pieces.py,
-    core/sealed.py): loaded at start, the cipher alone took 8 MB of every app process's memory
-    for the few requests that seal an address (docs/benchmarks.md, round 19)."""
+    """The PDF renderer, the cipher, Pillow and the QR code maker are imported where they are
+    used (delivery/pdf_pieces.py, core/sealed.py, core/images.py, accounts/actions.py): loaded
+    at start, the cipher took 8 MB of every app process's memory for the few requests that
+    seal an address, Pillow 8 MB for the few that handle an image (docs/benchmarks.md, rounds
+    19 and 20). Checked after what a first request loads: every view and template tag."""
     check = ("import sys, undersigned.rsgi; "
-             "print(sorted(m for m in ('cryptography', 'weasyprint') if m in sys.modules))")
+             "from django.urls import get_resolver; get_resolver().url_patterns; "
+             "from django.template import engines; engines['django'].engine.template_libraries; "
+             "print(sorted(m for m in ('cryptography', 'weasyprint', 'PIL', 'segno') "
+             "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                             check=True, env={**os.environ,
                                              "DJANGO_SETTINGS_MODULE": "undersigned.settings"},
