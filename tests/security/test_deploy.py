@@ -51,7 +51,10 @@ def test_page_files_are_only_tried_for_what_the_micro_cache_may_serve() -> None:
     location = page_files_location()
     assert "try_files $undersigned_page_files${uri}index.html @undersigned_app;" in location
     assert "open_file_cache_valid 1s;" in location
-    # The language map gives /en/... "en" and /es/... "es", as the app's Content-Language.
+    # The language map gives /en/... "en" and /es/... "es", as the app's Content-Language, read
+    # from the URL asked for: $uri is the page file's path once try_files found it (the header
+    # was missing from every page file).
+    assert "map $request_uri $undersigned_page_language {" in text
     language = re.search(r'"~\^/\(\?<language>(.+?)\)/"', text)
     assert language is not None
     pattern = re.compile("^/(?P<language>" + language.group(1) + ")/")
