@@ -425,11 +425,11 @@ def answer_before_the_loop(application: RSGIApplication) -> bool:
     granian (RSGI, Python ≥ 3.12) hands each request to the loop from a thread of its own that
     holds the GIL for it: it makes the application's coroutine and schedules it with
     ``call_soon_threadsafe``, and the loop then wakes, takes the GIL and runs it as a task. For a
-    cached page that hand-over was most of the work (a third of the throughput of granian's
-    WSGI interface, which calls the application in that same thread; docs/benchmarks.md,
-    round 20). Here the scheduler thread answers the page itself, as WSGI did, and hands on
-    everything else. Nothing it answers waits on a client or on an app thread, so a slow
-    client still holds neither.
+    cached page that hand-over cost a quarter of the throughput of granian's WSGI interface,
+    which calls the application in that same thread (docs/benchmarks.md, round 20). Here the
+    scheduler thread answers the page itself, as WSGI did, and hands on everything else.
+    Nothing it answers waits on a client or on an app thread, so a slow client still holds
+    neither.
 
     The seam is granian's private ``granian._futures._cbsched_aioschedule`` (the factory of
     the per-worker scheduling function) and the ``scope`` and ``proto`` of the watcher it

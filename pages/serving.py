@@ -27,7 +27,8 @@ def _entry(environ: dict[str, Any], *, stale_ok: bool = False, claim: bool = Tru
 
 def answer_rsgi(environ: dict[str, Any], protocol: Any) -> bool:
     """Answer a cached page on granian's RSGI protocol; False when there is none. While the
-    app threads are busy, a page that just changed may be answered as it was (pages.store)."""
+    app threads are busy, a page that just changed may be answered as it was (pages.store).
+    Asked before the loop (``BEFORE_THE_LOOP``), it claims no render: the loop asks again."""
     entry = _entry(environ, stale_ok=bool(environ.get(APP_BUSY)),
                    claim=not environ.get(BEFORE_THE_LOOP))
     if entry is None:

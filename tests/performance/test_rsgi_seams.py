@@ -321,7 +321,7 @@ def test_granians_scheduler_answers_cached_pages_and_hands_on_the_rest(monkeypat
 def test_granian_answers_a_cached_page_while_its_event_loop_is_stalled(tmp_path) -> None:
     """The seam of answer_before_the_loop is granian's private scheduling function and the
     ``scope`` and ``proto`` of what it receives: if a granian release changes them, cached pages
-    silently go back through the loop (a third slower, docs/benchmarks.md round 20). Served by
+    silently go back through the loop (a quarter slower, docs/benchmarks.md round 20). Served by
     a real granian, a cached page is answered by the scheduler thread, even while the loop is
     stalled by another request."""
     import http.client
