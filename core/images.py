@@ -59,6 +59,15 @@ def open_checked(data: bytes) -> Image.Image:
     return image
 
 
+def open_upright(data: bytes) -> Image.Image:
+    """``open_checked``, turned as its EXIF orientation says and in RGB(A): what every stored
+    rendition (photos, the logo) starts from."""
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(open_checked(data))
+    return image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+
+
 def check_image(data: bytes) -> None:
     """Raise ValidationError unless ``data`` is an image ``process_upload`` accepts."""
     open_checked(data).close()
@@ -66,18 +75,15 @@ def check_image(data: bytes) -> None:
 
 def process_upload(data: bytes, stem: str) -> list[Rendition]:
     """Check, strip and resize an uploaded image; returns the stored renditions, widest last."""
-    from PIL import ImageOps
-
-    image = open_checked(data)
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    image = open_upright(data)
+    lanczos = pillow().Resampling.LANCZOS
     digest = hashlib.sha256(data).hexdigest()[:12]
     widths = [w for w in RENDITION_WIDTHS if w < image.width] + [min(image.width, 2400)]
     renditions = []
     for width in sorted(set(widths)):
         height = max(1, round(image.height * width / image.width))
         resized = image if width == image.width else image.resize(
-            (width, height), pillow().Resampling.LANCZOS)
+            (width, height), lanczos)
         buffer = io.BytesIO()
         # A fresh encode carries no EXIF, XMP or GPS data from the original.
         resized.save(buffer, "WEBP", quality=80, method=4)

@@ -327,12 +327,9 @@ class RSGIApplication:
         if self.fast_path is not None:
             if self._writes_in_hand and scope.method in _READS:
                 await self._let_writes_pass()
-            light = fast_path_environ(scope)
-            if light is not None:
-                if self._app_threads is not None and self._app_threads.busy():
-                    light[APP_BUSY] = True
-                if self.fast_path(light, protocol):
-                    return
+            light = self._fast_path_environ(scope)
+            if light is not None and self.fast_path(light, protocol):
+                return
         environ = environ_from(scope)
         if light is not None:
             # What the fast path noted about the request travels with it (the page cache's
@@ -374,13 +371,18 @@ class RSGIApplication:
         the readers wait on the loop: the module's docstring); False hands the request on."""
         if self.fast_path is None or self._writes_in_hand or scope.proto != "http":
             return False
-        light = fast_path_environ(scope)
+        light = self._fast_path_environ(scope)
         if light is None:
             return False
         light[BEFORE_THE_LOOP] = True
-        if self._app_threads is not None and self._app_threads.busy():
-            light[APP_BUSY] = True
         return self.fast_path(light, protocol)
+
+    def _fast_path_environ(self, scope: Any) -> dict[str, Any] | None:
+        """``fast_path_environ``, noting whether the app threads have work (``APP_BUSY``)."""
+        light = fast_path_environ(scope)
+        if light is not None and self._app_threads is not None and self._app_threads.busy():
+            light[APP_BUSY] = True
+        return light
 
     async def _let_writes_pass(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -21,7 +21,7 @@ from django.db import transaction
 from core import audit
 from core.colours import rgb
 from core.generations import EVERY_PAGE_GENERATION_KEY, KeptCopy, bump_generations
-from core.images import open_checked, pillow
+from core.images import open_upright, pillow
 
 SITE_SETTINGS_GENERATION_KEY = "core:generation:site-settings"
 # The logo is shown at most this high (site.css); stored at twice that for sharp screens.
@@ -65,11 +65,7 @@ DEFAULTS = SiteIdentity()
 def store_logo(data: bytes) -> tuple[str, int, int]:
     """Check and re-encode an uploaded logo (metadata dropped, at most LOGO_HEIGHT high);
     returns its stored name, width and height. Raises ValidationError for a bad image."""
-    from PIL import ImageOps
-
-    image = open_checked(data)
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    image = open_upright(data)
     image.thumbnail((LOGO_MAX_WIDTH, LOGO_HEIGHT), pillow().Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, "WEBP", quality=90, method=4)

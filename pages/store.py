@@ -318,17 +318,14 @@ def _may_answer_stale(key: str, entry: Entry) -> bool:
 
 
 def _answer_stale(key: str, entry: Entry, environ: dict[str, Any]) -> bool:
-    """``_may_answer_stale``, or else claim the render for this request (False)."""
-    if time.time() - entry.stored_at < REFRESH_SECONDS:
-        return True
-    now = time.monotonic()
+    """``_may_answer_stale``, or else claim the render for this request (False). Asked under
+    the lock, so that of two threads finding the page stale at once only one claims it."""
     with _claims_lock:
-        claimed = _claims.get(key)
-        if claimed is not None and now - claimed < CLAIM_SECONDS:
+        if _may_answer_stale(key, entry):
             return True
         if len(_claims) >= _MAX_CLAIMS:
             _claims.clear()  # abandoned claims only: live ones are few and short
-        _claims[key] = now
+        _claims[key] = time.monotonic()
     environ[CLAIMED] = key
     return False
 
