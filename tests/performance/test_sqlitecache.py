@@ -6,6 +6,7 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -175,18 +176,25 @@ def test_a_write_waits_in_the_writers_queue(tmp_path: Path, operation: str) -> N
     cache = backend(tmp_path)
     cache.set("k", "v", 60)
     cache.add("n", 1, 60)
+    assert_waits_in_the_queue(cache, WRITES[operation], f"{operation} wrote past the writers' queue")
+
+
+def assert_waits_in_the_queue(cache: SQLiteCache, work: Callable[[SQLiteCache], object],
+                              message: str) -> None:
+    """While another process holds the cache file's writers' queue, ``work`` in a thread does
+    not finish; it does the moment the queue is free."""
     holder = os.open(queue_file(cache.path), os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
     done = threading.Event()
-    writer = threading.Thread(target=lambda: (WRITES[operation](cache), done.set()))
+    thread = threading.Thread(target=lambda: (work(cache), done.set()))
     try:
-        writer.start()
-        assert not done.wait(0.3), f"{operation} wrote past the writers' queue"
+        thread.start()
+        assert not done.wait(0.3), message
     finally:
         fcntl.flock(holder, fcntl.LOCK_UN)
         os.close(holder)
     assert done.wait(10)
-    writer.join()
+    thread.join()
 
 
 def test_many_threads_can_be_first_to_use_a_new_cache_file(tmp_path: Path) -> None:
@@ -216,16 +224,5 @@ def test_many_threads_can_be_first_to_use_a_new_cache_file(tmp_path: Path) -> No
 
 def test_the_first_use_of_a_cache_file_waits_in_the_writers_queue(tmp_path: Path) -> None:
     """Turning a new file to WAL and creating its table are writes: they wait in the queue."""
-    cache = backend(tmp_path)
-    holder = os.open(queue_file(cache.path), os.O_RDWR | os.O_CREAT)
-    fcntl.flock(holder, fcntl.LOCK_EX)
-    done = threading.Event()
-    reader = threading.Thread(target=lambda: (cache.get("k"), done.set()))
-    try:
-        reader.start()
-        assert not done.wait(0.3), "the file was set up past the writers' queue"
-    finally:
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        os.close(holder)
-    assert done.wait(10)
-    reader.join()
+    assert_waits_in_the_queue(backend(tmp_path), lambda cache: cache.get("k"),
+                              "the file was set up past the writers' queue")
